@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every limit on untrusted input in one place, so a reviewer can see the
+ * whole attack surface's bounds at a glance (as SQLite's sqliteLimit.h).
+ */
+#ifndef MM_LIMITS_H
+#define MM_LIMITS_H
+
+#define MM_ERR_MSG_MAX 512
+
+/* Files read whole */
+#define MM_SCHEMA_FILE_MAX     (1u << 20)  /* one schema file */
+#define MM_SCHEMA_KINDS_MAX    256
+#define MM_SCHEMA_FIELDS_MAX   256         /* fields per kind */
+#define MM_SCHEMA_STATES_MAX   64
+#define MM_SCHEMA_TRANS_MAX    128
+#define MM_SCHEMA_ROLES_MAX    16          /* roles named per transition */
+#define MM_SCHEMA_ENUM_MAX     256         /* values per enum */
+#define MM_NAME_MAX            64          /* kind, field, state, role, enum value names */
+
+/* Records */
+#define MM_RECORD_JSON_MAX     (256u << 10) /* one record document as JSON */
+#define MM_RECORD_DEPTH_MAX    8            /* list nesting */
+#define MM_STRING_DEFAULT_MAX  1000         /* bytes, when the schema says nothing */
+#define MM_TEXT_DEFAULT_MAX    100000
+#define MM_LIST_DEFAULT_MAX    1000
+#define MM_REASON_MAX          4000
+#define MM_ACTOR_MAX           256
+#define MM_ID_MAX              128
+
+/* Ledger */
+#define MM_ENTRY_KIND_MAX      64
+#define MM_ENTRY_SUBJECT_MAX   256
+#define MM_ENTRY_PAYLOAD_MAX   (1u << 20)
+#define MM_ENTRY_MAX           (MM_ENTRY_PAYLOAD_MAX + 1024)
+#define MM_ORIGIN_MAX          128
+#define MM_NOTE_MAX            8192        /* one signed note */
+#define MM_NOTE_SIGS_MAX       16
+#define MM_BUNDLE_ENTRIES_MAX  (1ull << 32)
+#define MM_BUNDLE_CHECKPOINTS_MAX (1u << 20)
+#define MM_PROOF_MAX           64          /* hashes in one proof */
+#define MM_GROUP_COMMIT_MAX    4096        /* entries per transaction */
+#define MM_CHECKPOINT_EVERY_N  1000
+#define MM_CHECKPOINT_EVERY_NS 1000000000ll
+
+/* Attachments */
+#define MM_ATTACHMENT_MAX      (64u << 20)
+
+/* CLI */
+#define MM_CLI_JSON_FILE_MAX   MM_RECORD_JSON_MAX
+#define MM_KEY_FILE_MAX        4096
+
+#endif

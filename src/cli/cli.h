@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli: the `mamori` command line. main.c dispatches `mamori GROUP ...` to
+ * one cmd_<group>.c each; this header is internal to the cli folder and
+ * holds the shared option parser and error printing.
+ * Exit statuses: 0 success, 1 a check or verification failed, 2 bad input
+ * or error (nothing written).
+ */
+#ifndef MM_CLI_H
+#define MM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/mm_base.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+#define CLI_OPTS_MAX 64
+#define CLI_POS_MAX 16
+
+/*
+ * Parsed arguments. Strings point into argv (not owned).
+ * spec lists the allowed options: "db: kind: json format: quiet" — a name
+ * followed by ':' takes a value (as `--name V` or `--name=V`), otherwise it
+ * is a flag. Options may repeat; cli_opt returns the last one.
+ */
+typedef struct cli_args {
+	const char *name[CLI_OPTS_MAX];
+	const char *value[CLI_OPTS_MAX]; /* NULL for flags */
+	size_t n;
+	const char *pos[CLI_POS_MAX];
+	size_t npos;
+} cli_args;
+
+/* Parse argv[0..argc); on error prints a message and returns CLI_USAGE. */
+int cli_parse(cli_args *a, int argc, char **argv, const char *spec);
+const char *cli_opt(const cli_args *a, const char *name);
+bool cli_flag(const cli_args *a, const char *name);
+/* All values of a repeatable option, in order; returns the count (<= max). */
+size_t cli_opt_all(const cli_args *a, const char *name, const char **out, size_t max);
+/* Value of a required option, or prints "missing --name" and returns NULL. */
+const char *cli_need(const cli_args *a, const char *name);
+
+/* Print "mamori: error: ..." to stderr; returns CLI_USAGE. */
+int cli_error(const char *fmt, ...) MM_PRINTF(1, 2);
+/* Print an mm_err; returns CLI_USAGE (or CLI_FAIL for MM_ECORRUPT). */
+int cli_report(const mm_err *e);
+
+/* Group handlers: argv[0] is the group name. */
+int cmd_init(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+
+#endif

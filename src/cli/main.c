@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `mamori`: server and administration command line. Dispatches the first
+ * argument to a command group; each group lives in its own cmd_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crypto/mm_crypto.h"
+#include "base/banned.h"
+
+struct group {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct group groups[] = {
+	{"init", cmd_init, "create a database, signing key and TLS certificate"},
+	{"record", cmd_record, "create, update, transition, show, list and trace records"},
+	{"ledger", cmd_ledger, "verify, export, prove and checkpoint the ledger"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mamori COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		fprintf(f, "  %-10s %s\n", groups[i].name, groups[i].help);
+	fprintf(f, "\n`mamori COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mamori %s\n", MM_VERSION);
+		return CLI_OK;
+	}
+	if (mm_crypto_init() != MM_OK) {
+		fprintf(stderr, "mamori: error: cannot initialise cryptography\n");
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		if (strcmp(argv[1], groups[i].name) == 0)
+			return groups[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "mamori: error: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return CLI_USAGE;
+}
