@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Ledger storage: schema, open/close, group commit, checkpoints, proofs.
+ *
+ * Group commit is leader/follower: a submitter queues its operation; if no
+ * one is committing it becomes the leader, takes the whole queue, runs it
+ * in one transaction and wakes everyone whose operation it carried. There
+ * is no background thread, so a single-threaded CLI pays nothing for it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger/mm_ledger.h"
+#include "base/banned.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE ledger(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL);"
+	"CREATE TABLE merkle_node(id INTEGER PRIMARY KEY, level INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL, hash BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX merkle_node_pos ON merkle_node(level, idx);"
+	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, note TEXT NOT NULL);";
+
+struct op {
+	mm_ledger_apply_fn fn;
+	void *ctx;
+	mm_err *err;
+	int rc;
+	uint64_t seq;
+	bool done;
+	struct op *next;
+};
+
+struct mm_ledger {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct op *head, *tail;
+	bool writing;
+
+	/* state below is touched only by the leader */
+	mm_merkle_acc acc;
+	uint64_t size;
+	int64_t last_time;
+	uint64_t cp_size;
+	int64_t cp_time_mono;
+	bool has_signer;
+	mm_note_signer signer;
+	mm_note_verifier verifier;
+	mm_buf enc;
+	sqlite3_stmt *ins_entry, *ins_node, *ins_cp, *get_leaf, *get_node;
+	int node_rc;
+};
+
+static int db_err(mm_err *err, sqlite3 *db, const char *what)
+{
+	return mm_err_set(err, MM_EDB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int exec(sqlite3 *db, const char *sql, mm_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		mm_err_set(err, MM_EDB, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return MM_EDB;
+	}
+	return MM_OK;
+}
+
+static int open_db(const char *path, int flags, sqlite3 **out, mm_err *err)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		mm_err_set(err, MM_EDB, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return MM_EDB;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	int rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+	if (rc) {
+		mm_err_prefix(err, "%s", path);
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return MM_OK;
+}
+
+int mm_ledger_create(const char *path, const mm_note_signer *signer, mm_err *err)
+{
+	if (mm_file_exists(path))
+		return mm_err_set(err, MM_EEXIST, "%s: already exists; refusing to overwrite", path);
+	sqlite3 *db = NULL;
+	int rc = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err);
+	if (rc)
+		return rc;
+	mm_buf key;
+	mm_buf_init(&key, MM_KEY_FILE_MAX);
+	sqlite3_stmt *st = NULL;
+	if ((rc = exec(db, "BEGIN", err)) || (rc = exec(db, schema_sql, err)))
+		goto out;
+	if ((rc = mm_note_verifier_format(&signer->v, &key))) {
+		mm_err_set(err, rc, "formatting key");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, db, "create");
+		goto out;
+	}
+	const char *keys[] = {"format", "verifier", "origin"};
+	const char *vals[] = {"mamori-ledger-1", (const char *)key.p, signer->v.name};
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, vals[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_err(err, db, "create");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	rc = exec(db, "COMMIT", err);
+out:
+	sqlite3_finalize(st);
+	mm_buf_release(&key);
+	sqlite3_close(db);
+	if (rc)
+		remove(path);
+	return rc;
+}
+
+static int node_fn(void *ctx, unsigned level, uint64_t index, mm_hash out)
+{
+	mm_ledger *l = ctx;
+	sqlite3_stmt *st = level == 0 ? l->get_leaf : l->get_node;
+	if (level == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(index + 1));
+	} else {
+		sqlite3_bind_int(st, 1, (int)level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	}
+	int rc = MM_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == MM_SHA256_LEN) {
+		memcpy(out, sqlite3_column_blob(st, 0), MM_SHA256_LEN);
+		rc = MM_OK;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Rebuild the accumulator for the current size from stored perfect subtrees. */
+static int load_acc(mm_ledger *l, mm_err *err)
+{
+	mm_merkle_acc_init(&l->acc);
+	l->acc.size = l->size;
+	uint64_t start = 0;
+	for (int lvl = 63; lvl >= 0; lvl--) {
+		uint64_t bit = (uint64_t)1 << lvl;
+		if (!(l->size & bit))
+			continue;
+		if (node_fn(l, (unsigned)lvl, start >> lvl, l->acc.level[lvl]) != MM_OK)
+			return mm_err_set(err, MM_ECORRUPT, "ledger: Merkle node (%d, %llu) is missing", lvl,
+					  (unsigned long long)(start >> lvl));
+		start += bit;
+	}
+	return MM_OK;
+}
+
+static int load_signer(const char *path, mm_note_signer *s, mm_err *err)
+{
+	mm_buf b;
+	mm_buf_init(&b, MM_KEY_FILE_MAX);
+	int rc = mm_file_read(path, MM_KEY_FILE_MAX, &b, err);
+	if (!rc)
+		rc = mm_note_signer_parse((const char *)b.p, b.len, s, err);
+	if (rc)
+		mm_err_prefix(err, "signing key %s", path);
+	mm_buf_wipe(&b);
+	return rc;
+}
+
+static int prepare(mm_ledger *l, mm_err *err)
+{
+	struct {
+		sqlite3_stmt **st;
+		const char *sql;
+	} q[] = {
+		{&l->ins_entry, "INSERT INTO ledger(seq, entry, hash) VALUES(?, ?, ?)"},
+		{&l->ins_node, "INSERT INTO merkle_node(level, idx, hash) VALUES(?, ?, ?)"},
+		{&l->ins_cp, "INSERT OR REPLACE INTO checkpoint(size, time_ns, note) VALUES(?, ?, ?)"},
+		{&l->get_leaf, "SELECT hash FROM ledger WHERE seq = ?"},
+		{&l->get_node, "SELECT hash FROM merkle_node WHERE level = ? AND idx = ?"},
+	};
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+		if (sqlite3_prepare_v3(l->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].st, NULL) != SQLITE_OK)
+			return db_err(err, l->db, "ledger: preparing statements");
+	return MM_OK;
+}
+
+static int load_state(mm_ledger *l, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = 'verifier'", -1, &st, NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EINVAL, "not a mamori database: %s", sqlite3_errmsg(l->db));
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = mm_err_set(err, MM_EINVAL, "not a mamori database: no verifier key");
+		goto out;
+	}
+	const char *v = (const char *)sqlite3_column_text(st, 0);
+	if ((rc = mm_note_verifier_parse(v, strlen(v), &l->verifier, err)))
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = db_err(err, l->db, "ledger");
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		l->size = (uint64_t)sqlite3_column_int64(st, 0);
+		mm_entry e;
+		if (mm_entry_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &e, err) ==
+		    MM_OK)
+			l->last_time = e.time_ns;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(l->db, "SELECT max(size) FROM checkpoint", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, l->db, "ledger");
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		l->cp_size = (uint64_t)sqlite3_column_int64(st, 0);
+	l->cp_time_mono = mm_mono_ns();
+	rc = load_acc(l, err);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int mm_ledger_open(const char *path, const char *signer_path, mm_ledger **out, mm_err *err)
+{
+	*out = NULL;
+	if (!mm_file_exists(path))
+		return mm_err_set(err, MM_ENOTFOUND, "%s: no such database (create it with `mamori init`)", path);
+	mm_ledger *l = calloc(1, sizeof *l);
+	if (!l)
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	mm_buf_init(&l->enc, MM_ENTRY_MAX);
+	int rc = open_db(path, SQLITE_OPEN_READWRITE, &l->db, err);
+	if (rc)
+		goto fail;
+	if ((rc = load_state(l, err)) || (rc = prepare(l, err)))
+		goto fail;
+	if (signer_path) {
+		if ((rc = load_signer(signer_path, &l->signer, err)))
+			goto fail;
+		if (memcmp(l->signer.v.pk, l->verifier.pk, MM_ED25519_PK_LEN) != 0) {
+			rc = mm_err_set(err, MM_ECRYPTO, "signing key %s does not belong to this database",
+					signer_path);
+			goto fail;
+		}
+		l->has_signer = true;
+	}
+	*out = l;
+	return MM_OK;
+fail:
+	l->has_signer = false; /* no final checkpoint on a failed open */
+	mm_ledger_close(l, NULL);
+	return rc;
+}
+
+sqlite3 *mm_ledger_db(mm_ledger *l)
+{
+	return l->db;
+}
+
+const mm_note_verifier *mm_ledger_verifier(const mm_ledger *l)
+{
+	return &l->verifier;
+}
+
+uint64_t mm_ledger_size(mm_ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	uint64_t n = l->size;
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+static void emit_node(void *ctx, unsigned level, uint64_t index, const mm_hash h)
+{
+	mm_ledger *l = ctx;
+	if (l->node_rc)
+		return;
+	sqlite3_bind_int(l->ins_node, 1, (int)level);
+	sqlite3_bind_int64(l->ins_node, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(l->ins_node, 3, h, MM_SHA256_LEN, SQLITE_STATIC);
+	if (sqlite3_step(l->ins_node) != SQLITE_DONE)
+		l->node_rc = MM_EDB;
+	sqlite3_reset(l->ins_node);
+}
+
+/* Sign and store a checkpoint of the current tree (inside a transaction). */
+static int write_checkpoint(mm_ledger *l, mm_buf *out, mm_err *err)
+{
+	mm_checkpoint c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.origin, sizeof c.origin, "%s", l->signer.v.name);
+	c.size = l->size;
+	c.time_ns = l->last_time > mm_now_ns() ? l->last_time : mm_now_ns();
+	mm_merkle_acc_root(&l->acc, c.root);
+	mm_buf body, note;
+	mm_buf_init(&body, MM_NOTE_MAX);
+	mm_buf_init(&note, MM_NOTE_MAX);
+	int rc = mm_checkpoint_format(&c, &body);
+	if (rc) {
+		mm_err_set(err, rc, "checkpoint: %s", mm_strerror(rc));
+		goto out;
+	}
+	if ((rc = mm_note_sign(&l->signer, (const char *)body.p, body.len, &note, err)))
+		goto out;
+	sqlite3_bind_int64(l->ins_cp, 1, (sqlite3_int64)c.size);
+	sqlite3_bind_int64(l->ins_cp, 2, c.time_ns);
+	sqlite3_bind_text(l->ins_cp, 3, (const char *)note.p, (int)note.len, SQLITE_STATIC);
+	if (sqlite3_step(l->ins_cp) != SQLITE_DONE)
+		rc = db_err(err, l->db, "storing checkpoint");
+	sqlite3_reset(l->ins_cp);
+	if (!rc && out && (rc = mm_buf_append(out, note.p, note.len)))
+		mm_err_set(err, rc, "checkpoint: %s", mm_strerror(rc));
+out:
+	mm_buf_release(&body);
+	mm_buf_release(&note);
+	return rc;
+}
+
+/* Run one operation inside the open transaction. */
+static int run_op(mm_ledger *l, struct op *o)
+{
+	mm_entry e;
+	memset(&e, 0, sizeof e);
+	uint64_t seq = l->size + 1;
+	int64_t now = mm_now_ns();
+	int64_t t = now > l->last_time ? now : l->last_time; /* time never goes backwards */
+	int rc;
+	if ((rc = exec(l->db, "SAVEPOINT op", o->err)))
+		return rc;
+	rc = o->fn(o->ctx, l->db, seq, t, &e, o->err);
+	if (rc)
+		goto undo;
+	e.seq = seq;
+	e.time_ns = t;
+	mm_buf_reset(&l->enc);
+	if ((rc = mm_entry_encode(&e, &l->enc, o->err)))
+		goto undo;
+	mm_hash leaf;
+	mm_merkle_leaf(l->enc.p, l->enc.len, leaf);
+	sqlite3_bind_int64(l->ins_entry, 1, (sqlite3_int64)seq);
+	sqlite3_bind_blob(l->ins_entry, 2, l->enc.p, (int)l->enc.len, SQLITE_STATIC);
+	sqlite3_bind_blob(l->ins_entry, 3, leaf, MM_SHA256_LEN, SQLITE_STATIC);
+	int st = sqlite3_step(l->ins_entry);
+	sqlite3_reset(l->ins_entry);
+	if (st != SQLITE_DONE) {
+		rc = db_err(o->err, l->db, "appending entry");
+		goto undo;
+	}
+	l->node_rc = MM_OK;
+	mm_merkle_acc_push(&l->acc, leaf, emit_node, l);
+	if (l->node_rc) {
+		rc = db_err(o->err, l->db, "storing Merkle node");
+		/* the accumulator moved; the batch's caller restores it */
+		exec(l->db, "ROLLBACK TO op; RELEASE op", NULL);
+		return rc;
+	}
+	l->size = seq;
+	l->last_time = t;
+	o->seq = seq;
+	return exec(l->db, "RELEASE op", o->err);
+undo:
+	exec(l->db, "ROLLBACK TO op; RELEASE op", NULL);
+	return rc;
+}
+
+static bool checkpoint_due(const mm_ledger *l)
+{
+	if (!l->has_signer || l->size == l->cp_size)
+		return false;
+	return l->size - l->cp_size >= MM_CHECKPOINT_EVERY_N ||
+	       mm_mono_ns() - l->cp_time_mono >= MM_CHECKPOINT_EVERY_NS;
+}
+
+/* Commit a batch of operations in one transaction. Leader only. */
+static void run_batch(mm_ledger *l, struct op *batch)
+{
+	mm_merkle_acc saved_acc = l->acc;
+	uint64_t saved_size = l->size;
+	int64_t saved_time = l->last_time, saved_cp_mono = l->cp_time_mono;
+	uint64_t saved_cp = l->cp_size;
+	mm_err txerr;
+	mm_err_clear(&txerr);
+	int rc = exec(l->db, "BEGIN IMMEDIATE", &txerr);
+	if (!rc) {
+		for (struct op *o = batch; o; o = o->next) {
+			o->rc = run_op(l, o);
+			if (o->rc == MM_EDB && l->acc.size != l->size) {
+				rc = o->rc; /* the accumulator is out of step: abandon the batch */
+				txerr = *o->err;
+				break;
+			}
+		}
+		if (!rc && checkpoint_due(l)) {
+			rc = write_checkpoint(l, NULL, &txerr);
+			if (!rc) {
+				l->cp_size = l->size;
+				l->cp_time_mono = mm_mono_ns();
+			}
+		}
+		if (!rc)
+			rc = exec(l->db, "COMMIT", &txerr);
+		if (rc)
+			exec(l->db, "ROLLBACK", NULL);
+	}
+	if (rc) {
+		l->acc = saved_acc;
+		l->size = saved_size;
+		l->last_time = saved_time;
+		l->cp_size = saved_cp;
+		l->cp_time_mono = saved_cp_mono;
+		for (struct op *o = batch; o; o = o->next) {
+			if (!o->rc || o->rc == MM_EDB) {
+				o->rc = mm_err_set(o->err, MM_EDB, "commit failed: %s", txerr.msg);
+				o->seq = 0;
+			}
+		}
+	}
+}
+
+static void lead_until_done(mm_ledger *l, struct op *mine)
+{
+	/* called with l->mu held */
+	while (!mine->done) {
+		if (l->writing) {
+			pthread_cond_wait(&l->cv, &l->mu);
+			continue;
+		}
+		l->writing = true;
+		struct op *batch = l->head, *last = batch;
+		size_t n = 1;
+		while (last->next && n < MM_GROUP_COMMIT_MAX) {
+			last = last->next;
+			n++;
+		}
+		l->head = last->next;
+		if (!l->head)
+			l->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&l->mu);
+		run_batch(l, batch);
+		pthread_mutex_lock(&l->mu);
+		for (struct op *o = batch; o;) {
+			struct op *next = o->next;
+			o->done = true;
+			o = next;
+		}
+		l->writing = false;
+		pthread_cond_broadcast(&l->cv);
+	}
+}
+
+int mm_ledger_submit(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, uint64_t *seq, mm_err *err)
+{
+	mm_err local;
+	mm_err_clear(&local);
+	struct op o = {.fn = fn, .ctx = ctx, .err = err ? err : &local};
+	pthread_mutex_lock(&l->mu);
+	if (l->tail)
+		l->tail->next = &o;
+	else
+		l->head = &o;
+	l->tail = &o;
+	lead_until_done(l, &o);
+	pthread_mutex_unlock(&l->mu);
+	if (seq)
+		*seq = o.seq;
+	return o.rc;
+}
+
+static int copy_entry(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err)
+{
+	(void)db, (void)seq, (void)t, (void)err;
+	*e = *(const mm_entry *)ctx;
+	return MM_OK;
+}
+
+int mm_ledger_append(mm_ledger *l, const mm_entry *e, uint64_t *seq, mm_err *err)
+{
+	return mm_ledger_submit(l, copy_entry, (void *)e, seq, err);
+}
+
+/* Take the leader role for work outside the queue (checkpoints, proofs). */
+static void acquire(mm_ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->writing)
+		pthread_cond_wait(&l->cv, &l->mu);
+	l->writing = true;
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void release(mm_ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->writing = false;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+int mm_ledger_checkpoint(mm_ledger *l, bool force, mm_buf *out, mm_err *err)
+{
+	if (!l->has_signer)
+		return mm_err_set(err, MM_ECRYPTO, "no signing key: cannot make a checkpoint");
+	acquire(l);
+	int rc = MM_OK;
+	if (!force && l->size == l->cp_size) {
+		release(l);
+		return out ? mm_ledger_latest_checkpoint(l, out, err) : MM_OK;
+	}
+	if ((rc = exec(l->db, "BEGIN IMMEDIATE", err)))
+		goto out;
+	rc = write_checkpoint(l, out, err);
+	if (!rc)
+		rc = exec(l->db, "COMMIT", err);
+	if (rc)
+		exec(l->db, "ROLLBACK", NULL);
+	else {
+		l->cp_size = l->size;
+		l->cp_time_mono = mm_mono_ns();
+	}
+out:
+	release(l);
+	return rc;
+}
+
+int mm_ledger_latest_checkpoint(mm_ledger *l, mm_buf *out, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	acquire(l);
+	if (sqlite3_prepare_v2(l->db, "SELECT note FROM checkpoint ORDER BY size DESC LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = db_err(err, l->db, "checkpoint");
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "no checkpoint has been made yet");
+		goto out;
+	}
+	if ((rc = mm_buf_append(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))))
+		mm_err_set(err, rc, "checkpoint: %s", mm_strerror(rc));
+out:
+	sqlite3_finalize(st);
+	release(l);
+	return rc;
+}
+
+int mm_ledger_get(mm_ledger *l, uint64_t seq, mm_buf *out, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	acquire(l);
+	if (sqlite3_prepare_v2(l->db, "SELECT entry FROM ledger WHERE seq = ?", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, l->db, "ledger");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "no entry %llu", (unsigned long long)seq);
+		goto out;
+	}
+	if ((rc = mm_buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))))
+		mm_err_set(err, rc, "entry: %s", mm_strerror(rc));
+out:
+	sqlite3_finalize(st);
+	release(l);
+	return rc;
+}
+
+int mm_ledger_inclusion(mm_ledger *l, uint64_t seq, uint64_t tree_size, mm_hash leaf,
+			mm_hash path[MM_PROOF_MAX], size_t *n, mm_err *err)
+{
+	acquire(l);
+	int rc = MM_OK;
+	if (seq == 0 || seq > tree_size || tree_size > l->size) {
+		rc = mm_err_set(err, MM_EINVAL, "entry %llu is not in a tree of %llu entries (ledger has %llu)",
+				(unsigned long long)seq, (unsigned long long)tree_size,
+				(unsigned long long)l->size);
+		goto out;
+	}
+	mm_merkle_src src = {node_fn, l};
+	if ((rc = node_fn(l, 0, seq - 1, leaf)) || (rc = mm_merkle_inclusion(&src, seq - 1, tree_size, path, n)))
+		mm_err_set(err, rc == MM_ENOTFOUND ? MM_ECORRUPT : rc, "inclusion proof: stored tree incomplete");
+out:
+	release(l);
+	return rc ? (err ? err->code : rc) : MM_OK;
+}
+
+int mm_ledger_consistency(mm_ledger *l, uint64_t old_size, uint64_t new_size,
+			  mm_hash proof[MM_PROOF_MAX], size_t *n, mm_err *err)
+{
+	acquire(l);
+	int rc = MM_OK;
+	if (old_size > new_size || new_size > l->size) {
+		rc = mm_err_set(err, MM_EINVAL, "no consistency proof from %llu to %llu (ledger has %llu)",
+				(unsigned long long)old_size, (unsigned long long)new_size,
+				(unsigned long long)l->size);
+		goto out;
+	}
+	mm_merkle_src src = {node_fn, l};
+	if ((rc = mm_merkle_consistency(&src, old_size, new_size, proof, n)))
+		rc = mm_err_set(err, MM_ECORRUPT, "consistency proof: stored tree incomplete");
+out:
+	release(l);
+	return rc;
+}
+
+int mm_ledger_root(mm_ledger *l, uint64_t size, mm_hash out, mm_err *err)
+{
+	acquire(l);
+	int rc = MM_OK;
+	if (size > l->size) {
+		rc = mm_err_set(err, MM_EINVAL, "ledger has only %llu entries", (unsigned long long)l->size);
+	} else {
+		mm_merkle_src src = {node_fn, l};
+		if (mm_merkle_root(&src, size, out))
+			rc = mm_err_set(err, MM_ECORRUPT, "root: stored tree incomplete");
+	}
+	release(l);
+	return rc;
+}
+
+int mm_ledger_close(mm_ledger *l, mm_err *err)
+{
+	if (!l)
+		return MM_OK;
+	int rc = MM_OK;
+	if (l->has_signer && l->db && l->size != l->cp_size)
+		rc = mm_ledger_checkpoint(l, false, NULL, err);
+	sqlite3_finalize(l->ins_entry);
+	sqlite3_finalize(l->ins_node);
+	sqlite3_finalize(l->ins_cp);
+	sqlite3_finalize(l->get_leaf);
+	sqlite3_finalize(l->get_node);
+	sqlite3_close(l->db);
+	mm_note_signer_wipe(&l->signer);
+	mm_buf_release(&l->enc);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv);
+	free(l);
+	return rc;
+}
