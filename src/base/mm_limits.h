@@ -50,4 +50,15 @@
 #define MM_CLI_JSON_FILE_MAX   MM_RECORD_JSON_MAX
 #define MM_KEY_FILE_MAX        4096
 
+/* Calendar and SLA (modules cal, sla) */
+#define MM_CAL_HOLIDAYS_MAX    32          /* national holidays in one year (the most is 22) */
+#define MM_CAL_CLOSED_MAX      256         /* extra closed days in one contract */
+#define MM_CAL_NAME_MAX        64          /* bytes of a closed day's name */
+#define MM_ISO8601_MAX         64          /* bytes of one date-time argument */
+#define MM_CONTRACT_FILE_MAX   (256u << 10) /* one contract file */
+#define MM_SLA_RULES_MAX       64          /* rules in one contract */
+#define MM_SLA_LABEL_MAX       200         /* bytes of a rule's label or source text */
+#define MM_SLA_DAYS_MAX        366         /* N of "Nth business day" rules */
+#define MM_SLA_MINUTES_MAX     (366 * 24 * 60) /* minutes of duration rules */
+
 #endif
