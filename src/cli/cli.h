@@ -51,5 +51,7 @@ int cli_report(const mm_err *e);
 int cmd_init(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_sla(int argc, char **argv);
 
 #endif

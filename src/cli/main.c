@@ -20,6 +20,8 @@ static const struct group groups[] = {
 	{"init", cmd_init, "create a database, signing key and TLS certificate"},
 	{"record", cmd_record, "create, update, transition, show, list and trace records"},
 	{"ledger", cmd_ledger, "verify, export, prove and checkpoint the ledger"},
+	{"calendar", cmd_calendar, "national holidays, business days and business hours"},
+	{"sla", cmd_sla, "due times of response and document targets under a contract"},
 };
 
 static void usage(FILE *f)
