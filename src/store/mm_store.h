@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: schema-driven records on top of the ledger. Every create, update
+ * and transition is validated against its kind (src/schema), then written
+ * as a ledger entry whose payload carries the record's full new version,
+ * and projected — in the same transaction — into the tables people query
+ * (record, record_version, attachment). Those tables are disposable: the
+ * ledger alone can rebuild them, and mm_store_verify does exactly that and
+ * compares. Attachments live outside the rows, named by their SHA-256.
+ */
+#ifndef MM_STORE_H
+#define MM_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/mm_base.h"
+#include "ledger/mm_ledger.h"
+#include "schema/mm_schema.h"
+
+typedef struct mm_store mm_store;
+
+/* Who is acting: a person's name and the role they act in. */
+typedef struct mm_actor {
+	const char *name;
+	const char *role;
+} mm_actor;
+
+/* Where init puts the keys and certificate. */
+typedef struct mm_store_paths {
+	char signer[4096];   /* Ed25519 signing key (0600) */
+	char verifier[4096]; /* public verifier key, for witnesses and auditors */
+	char tls_cert[4096];
+	char tls_key[4096];  /* 0600 */
+	char attachments[4096];
+} mm_store_paths;
+
+/*
+ * Key and certificate paths for a database: in keys_dir (or beside the
+ * database when NULL), named after the database file.
+ */
+int mm_store_paths_for(const char *db_path, const char *keys_dir, mm_store_paths *p, mm_err *err) MM_MUST_USE;
+
+/*
+ * Create a new database (refusing to overwrite anything) with its signing
+ * key, verifier key, and the record tables; writes the genesis entry and
+ * the first checkpoint. origin names the ledger in its checkpoints.
+ */
+int mm_store_init(const char *db_path, const mm_store_paths *p, const char *origin, const char *actor,
+		  mm_err *err) MM_MUST_USE;
+
+/* Open flags */
+#define MM_STORE_WRITE 1u /* load the signing key so writes get checkpoints */
+
+/*
+ * Open a database and the schema in schema_dir. With MM_STORE_WRITE the
+ * signing key recorded at init is loaded. Free with mm_store_close.
+ */
+int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, mm_store **out,
+		  mm_err *err) MM_MUST_USE;
+/* Final checkpoint (when writable) and close; returns the checkpoint's error. */
+int mm_store_close(mm_store *s, mm_err *err);
+
+mm_ledger *mm_store_ledger(mm_store *s);
+const mm_schema *mm_store_schema(mm_store *s);
+
+/* Result of a write. */
+typedef struct mm_write_result {
+	char id[MM_ID_MAX + 1];
+	uint32_t version;
+	uint64_t seq;
+} mm_write_result;
+
+/*
+ * Create a record of kind from a JSON object of fields (text of n bytes).
+ * reason may be NULL. On success res has the new id, version 1 and seq.
+ */
+int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const char *json, size_t n,
+		    const char *reason, mm_write_result *res, mm_err *err) MM_MUST_USE;
+
+/*
+ * Update record id with a JSON merge patch (fields present replace, null
+ * removes). expected_version must equal the current version (0 = whatever
+ * is current, for tools that read and write in one step); a stale version
+ * fails MM_ECONFLICT and nothing is written.
+ */
+int mm_store_update(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+		    const char *patch, size_t n, const char *reason, mm_write_result *res,
+		    mm_err *err) MM_MUST_USE;
+
+/*
+ * Move record id along the transition named `what` (or the one leading to
+ * state `what`) from its current state. The actor's role must be allowed;
+ * MM_EPERM otherwise. Version check as for update.
+ */
+int mm_store_transition(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+			const char *what, const char *reason, mm_write_result *res, mm_err *err) MM_MUST_USE;
+
+/* The record as a JSON object (see docs/schema.md), appended to out. */
+int mm_store_get(mm_store *s, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
+/* Every record of kind (optionally only in state), as a JSON array, appended to out. */
+int mm_store_list(mm_store *s, const char *kind, const char *state, mm_buf *out, mm_err *err) MM_MUST_USE;
+/* Every version of record id, oldest first, with who, when and why, as a JSON array. */
+int mm_store_history(mm_store *s, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
+
+/*
+ * Store n bytes as an attachment (content-addressed by SHA-256, written
+ * durably before its ledger entry). hex receives the hash.
+ */
+int mm_store_attach(mm_store *s, const mm_actor *who, const void *data, size_t n, const char *name,
+		    char hex[2 * MM_SHA256_LEN + 1], mm_err *err) MM_MUST_USE;
+/* Path of a stored attachment's file (it may be read; never written). */
+int mm_store_attachment_path(mm_store *s, const char *hex, char *path, size_t len, mm_err *err) MM_MUST_USE;
+
+/*
+ * Verify the ledger (mm_ledger_verify) and then rebuild every projection
+ * from it and compare with the tables, naming the first difference.
+ * o may be NULL; its visit field is ignored.
+ */
+int mm_store_verify(mm_store *s, const mm_verify_opts *o, mm_verify_report *rep, mm_err *err) MM_MUST_USE;
+
+#endif

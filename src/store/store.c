@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Record writes and reads. Validation that needs the database (references,
+ * attachments, current version and state) runs inside the ledger's
+ * transaction, so what is checked is what is written.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store_int.h"
+#include "base/banned.h"
+
+mm_ledger *mm_store_ledger(mm_store *s) { return s->l; }
+const mm_schema *mm_store_schema(mm_store *s) { return s->schema; }
+
+int mm_store_paths_for(const char *db_path, const char *keys_dir, mm_store_paths *p, mm_err *err)
+{
+	char a[4096], b[4096];
+	if (snprintf(a, sizeof a, "%s", db_path) >= (int)sizeof a)
+		return mm_err_set(err, MM_ELIMIT, "database path too long");
+	memcpy(b, a, sizeof b);
+	const char *dir = keys_dir ? keys_dir : dirname(a);
+	char *base = basename(b);
+	size_t bl = strlen(base);
+	if (bl > 3 && strcmp(base + bl - 3, ".db") == 0)
+		base[bl - 3] = '\0';
+	if (snprintf(p->signer, sizeof p->signer, "%s/%s-ledger.key", dir, base) >= (int)sizeof p->signer ||
+	    snprintf(p->verifier, sizeof p->verifier, "%s/%s-ledger.pub", dir, base) >= (int)sizeof p->verifier ||
+	    snprintf(p->tls_cert, sizeof p->tls_cert, "%s/%s-tls.crt", dir, base) >= (int)sizeof p->tls_cert ||
+	    snprintf(p->tls_key, sizeof p->tls_key, "%s/%s-tls.key", dir, base) >= (int)sizeof p->tls_key ||
+	    snprintf(p->attachments, sizeof p->attachments, "%s.attachments", db_path) >= (int)sizeof p->attachments)
+		return mm_err_set(err, MM_ELIMIT, "key directory path too long");
+	return MM_OK;
+}
+
+static int meta_get(sqlite3 *db, const char *key, char *out, size_t len, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EDB, "meta: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = mm_err_set(err, MM_ENOTFOUND, "database has no '%s' setting", key);
+	else if (snprintf(out, len, "%s", sqlite3_column_text(st, 0)) >= (int)len)
+		rc = mm_err_set(err, MM_ELIMIT, "setting '%s' too long", key);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int meta_set(sqlite3 *db, const char *key, const char *value, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EDB, "meta: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? MM_OK : mm_err_set(err, MM_EDB, "meta: %s", sqlite3_errmsg(db));
+}
+
+struct genesis {
+	const char *actor;
+	char payload[1024];
+};
+
+static int genesis_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err)
+{
+	(void)db, (void)seq, (void)t, (void)err;
+	struct genesis *g = ctx;
+	mm_entry_set(&e->kind, &e->kind_len, "ledger.init");
+	mm_entry_set(&e->actor, &e->actor_len, g->actor);
+	e->payload = (const uint8_t *)g->payload;
+	e->payload_len = strlen(g->payload);
+	return MM_OK;
+}
+
+int mm_store_init(const char *db_path, const mm_store_paths *p, const char *origin, const char *actor,
+		  mm_err *err)
+{
+	const char *files[] = {db_path, p->signer, p->verifier};
+	for (size_t i = 0; i < 3; i++)
+		if (mm_file_exists(files[i]))
+			return mm_err_set(err, MM_EEXIST, "%s: already exists; refusing to overwrite", files[i]);
+	mm_note_signer signer;
+	mm_buf key;
+	mm_buf_init(&key, MM_KEY_FILE_MAX);
+	mm_ledger *l = NULL;
+	bool created = false;
+	int rc = mm_note_signer_generate(origin, &signer, err);
+	if (rc)
+		goto out;
+	if ((rc = mm_note_signer_format(&signer, &key))) {
+		mm_err_set(err, rc, "formatting key");
+		goto out;
+	}
+	if ((rc = mm_file_write_atomic(p->signer, key.p, key.len, 0600, true, err)))
+		goto out;
+	mm_buf_wipe(&key);
+	mm_buf_init(&key, MM_KEY_FILE_MAX);
+	if ((rc = mm_note_verifier_format(&signer.v, &key)) ||
+	    (rc = mm_file_write_atomic(p->verifier, key.p, key.len, 0644, true, err)))
+		goto out;
+	if ((rc = mm_ledger_create(db_path, &signer, err)))
+		goto out;
+	created = true;
+	if ((rc = mm_ledger_open(db_path, p->signer, &l, err)))
+		goto out;
+	char abs[4096];
+	if (!realpath(p->signer, abs)) {
+		rc = mm_err_set(err, MM_EIO, "%s: %s", p->signer, strerror(errno));
+		goto out;
+	}
+	if ((rc = proj_create_tables(mm_ledger_db(l), "main", err)) ||
+	    (rc = meta_set(mm_ledger_db(l), "signer_path", abs, err)))
+		goto out;
+	struct genesis g = {.actor = actor};
+	json_t *pl = json_pack("{s:s, s:s}", "origin", origin, "software", "mamori " MM_VERSION);
+	char *txt = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(pl);
+	if (!txt) {
+		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(g.payload, sizeof g.payload, "%s", txt);
+	free(txt);
+	uint64_t seq;
+	if ((rc = mm_ledger_submit(l, genesis_apply, &g, &seq, err)))
+		goto out;
+	rc = mm_ledger_checkpoint(l, true, NULL, err);
+out:
+	if (l) {
+		int c = mm_ledger_close(l, rc ? NULL : err);
+		if (!rc)
+			rc = c;
+	}
+	mm_note_signer_wipe(&signer);
+	mm_buf_wipe(&key);
+	if (rc && rc != MM_EEXIST) {
+		/* leave nothing half-made behind */
+		if (created) {
+			char w[4200];
+			remove(db_path);
+			snprintf(w, sizeof w, "%s-wal", db_path);
+			remove(w);
+			snprintf(w, sizeof w, "%s-shm", db_path);
+			remove(w);
+		}
+		remove(p->signer);
+		remove(p->verifier);
+	}
+	return rc;
+}
+
+int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, mm_store **out, mm_err *err)
+{
+	*out = NULL;
+	mm_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	int rc = mm_schema_load_dir(schema_dir, &s->schema, err);
+	if (rc)
+		goto fail;
+	if ((rc = mm_ledger_open(db_path, NULL, &s->l, err)))
+		goto fail;
+	if (flags & MM_STORE_WRITE) {
+		char key[4096];
+		if ((rc = meta_get(mm_ledger_db(s->l), "signer_path", key, sizeof key, err)))
+			goto fail;
+		/* reopen with the signer: checkpoints need it */
+		mm_ledger_close(s->l, NULL);
+		s->l = NULL;
+		if ((rc = mm_ledger_open(db_path, key, &s->l, err)))
+			goto fail;
+	}
+	sqlite3 *db = mm_ledger_db(s->l);
+	if ((rc = proj_prepare(&s->live, db, "main", err)))
+		goto fail;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM record WHERE kind = ? AND id = ?", -1, &s->exists_rec, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM attachment WHERE sha256 = ?", -1, &s->exists_att, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM record WHERE kind = ?", -1, &s->count_kind, NULL)) {
+		rc = mm_err_set(err, MM_EDB, "%s: %s", db_path, sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (snprintf(s->attach_dir, sizeof s->attach_dir, "%s.attachments", db_path) >= (int)sizeof s->attach_dir) {
+		rc = mm_err_set(err, MM_ELIMIT, "path too long");
+		goto fail;
+	}
+	*out = s;
+	return MM_OK;
+fail:
+	mm_store_close(s, NULL);
+	return rc;
+}
+
+int mm_store_close(mm_store *s, mm_err *err)
+{
+	if (!s)
+		return MM_OK;
+	proj_finalize(&s->live);
+	sqlite3_finalize(s->exists_rec);
+	sqlite3_finalize(s->exists_att);
+	sqlite3_finalize(s->count_kind);
+	int rc = mm_ledger_close(s->l, err);
+	mm_schema_free(s->schema);
+	free(s);
+	return rc;
+}
+
+/* ---- lookups for validation (inside the transaction) ---- */
+
+static bool record_exists(void *ctx, const char *kind, const char *id)
+{
+	mm_store *s = ctx;
+	sqlite3_bind_text(s->exists_rec, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->exists_rec, 2, id, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s->exists_rec) == SQLITE_ROW;
+	sqlite3_reset(s->exists_rec);
+	return found;
+}
+
+static bool attachment_exists(void *ctx, const char *hex)
+{
+	mm_store *s = ctx;
+	sqlite3_bind_text(s->exists_att, 1, hex, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s->exists_att) == SQLITE_ROW;
+	sqlite3_reset(s->exists_att);
+	return found;
+}
+
+/* ---- writes ---- */
+
+enum wop { OP_CREATE, OP_UPDATE, OP_TRANSITION };
+
+struct write {
+	mm_store *s;
+	enum wop op;
+	const mm_actor *who;
+	const mm_kind *kind; /* create */
+	const char *id;      /* update, transition */
+	uint32_t expected;
+	json_t *input;       /* create: fields; update: merge patch */
+	const char *what;    /* transition */
+	const char *reason;
+	char *payload;       /* owned; freed by the submitter */
+	mm_write_result *res;
+};
+
+struct current {
+	const mm_kind *kind;
+	uint32_t version;
+	uint64_t seq;
+	char state[MM_NAME_MAX + 1];
+	json_t *data;
+};
+
+static int load_current(mm_store *s, const char *id, struct current *c, mm_err *err)
+{
+	sqlite3 *db = mm_ledger_db(s->l);
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	memset(c, 0, sizeof *c);
+	if (sqlite3_prepare_v2(db, "SELECT kind, version, seq, state, data FROM record WHERE id = ?", -1, &st, NULL))
+		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id);
+		goto out;
+	}
+	const char *kind = (const char *)sqlite3_column_text(st, 0);
+	c->kind = mm_schema_kind(s->schema, kind);
+	if (!c->kind) {
+		rc = mm_err_set(err, MM_EINVAL, "record %s is of kind '%s', which the schema no longer declares", id, kind);
+		goto out;
+	}
+	c->version = (uint32_t)sqlite3_column_int64(st, 1);
+	c->seq = (uint64_t)sqlite3_column_int64(st, 2);
+	snprintf(c->state, sizeof c->state, "%s", sqlite3_column_text(st, 3));
+	json_error_t je;
+	c->data = json_loads((const char *)sqlite3_column_text(st, 4), 0, &je);
+	if (!c->data)
+		rc = mm_err_set(err, MM_ECORRUPT, "record %s: stored data is not JSON", id);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err)
+{
+	(void)db;
+	struct write *w = ctx;
+	mm_store *s = w->s;
+	struct current cur;
+	memset(&cur, 0, sizeof cur);
+	json_t *data = NULL, *pl = NULL;
+	char id[MM_ID_MAX + 1];
+	const char *state, *op, *entry_kind;
+	const mm_kind *k;
+	uint32_t version;
+	uint64_t ref = 0;
+	int rc = MM_OK;
+	mm_schema_lookup lk = {record_exists, attachment_exists, s};
+
+	if (w->op == OP_CREATE) {
+		k = w->kind;
+		sqlite3_bind_text(s->count_kind, 1, k->name, -1, SQLITE_STATIC);
+		sqlite3_int64 n = sqlite3_step(s->count_kind) == SQLITE_ROW ? sqlite3_column_int64(s->count_kind, 0) : -1;
+		sqlite3_reset(s->count_kind);
+		if (n < 0) {
+			rc = mm_err_set(err, MM_EDB, "counting records: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+		snprintf(id, sizeof id, "%s-%lld", k->name, (long long)n + 1);
+		data = json_incref(w->input);
+		state = k->initial;
+		version = 1;
+		op = "create";
+		entry_kind = "record.create";
+	} else {
+		if ((rc = load_current(s, w->id, &cur, err)))
+			goto out;
+		k = cur.kind;
+		snprintf(id, sizeof id, "%s", w->id);
+		if (w->expected && w->expected != cur.version) {
+			rc = mm_err_set(err, MM_ECONFLICT,
+					"record %s is at version %u, not %u: someone changed it meanwhile; "
+					"reload it and apply your change again (nothing was written)",
+					id, cur.version, w->expected);
+			goto out;
+		}
+		version = cur.version + 1;
+		ref = cur.seq;
+		if (w->op == OP_UPDATE) {
+			if (!mm_kind_may_update(k, w->who->role)) {
+				rc = mm_err_set(err, MM_EPERM, "role '%s' may not update %s records", w->who->role, k->name);
+				goto out;
+			}
+			data = json_deep_copy(cur.data);
+			const char *key;
+			json_t *v;
+			json_object_foreach(w->input, key, v) {
+				if (json_is_null(v))
+					json_object_del(data, key);
+				else
+					json_object_set(data, key, v);
+			}
+			state = cur.state;
+			op = "update";
+			entry_kind = "record.update";
+		} else {
+			const mm_transition *tr = mm_kind_transition(k, cur.state, w->what);
+			if (!tr) {
+				rc = mm_err_set(err, MM_EINVAL, "%s records have no transition '%.64s' from state '%s'",
+						k->name, w->what, cur.state);
+				goto out;
+			}
+			if (!mm_transition_allows(tr, w->who->role)) {
+				char allowed[256] = "";
+				for (size_t i = 0; i < tr->nroles; i++) {
+					size_t l = strlen(allowed);
+					snprintf(allowed + l, sizeof allowed - l, "%s%s", i ? ", " : "", tr->roles[i]);
+				}
+				rc = mm_err_set(err, MM_EPERM, "role '%s' may not make transition '%s' of %s %s (allowed: %s)",
+						w->who->role, tr->name, k->name, id, allowed);
+				goto out;
+			}
+			if (tr->reason_required && (!w->reason || !*w->reason)) {
+				rc = mm_err_set(err, MM_EINVAL, "transition '%s' needs a reason", tr->name);
+				goto out;
+			}
+			data = json_incref(cur.data);
+			state = tr->to;
+			op = tr->name;
+			entry_kind = "record.transition";
+		}
+	}
+	if (!data) {
+		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = mm_schema_validate(k, data, &lk, err)))
+		goto out;
+	pl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O}", "id", id, "kind", k->name, "op", op,
+		       "role", w->who->role, "reason", w->reason ? w->reason : "", "state", state,
+		       "version", (json_int_t)version, "data", data);
+	if (pl && w->op == OP_TRANSITION)
+		json_object_set_new(pl, "from", json_string(cur.state));
+	free(w->payload);
+	w->payload = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!w->payload) {
+		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+		goto out;
+	}
+	mm_entry_set(&e->kind, &e->kind_len, entry_kind);
+	mm_entry_set(&e->actor, &e->actor_len, w->who->name);
+	snprintf(w->res->id, sizeof w->res->id, "%s", id);
+	mm_entry_set(&e->subject, &e->subject_len, w->res->id);
+	e->ref = ref;
+	e->payload = (const uint8_t *)w->payload;
+	e->payload_len = strlen(w->payload);
+	e->seq = seq;
+	e->time_ns = t;
+	if ((rc = proj_apply(&s->live, e, err)))
+		goto out;
+	w->res->version = version;
+	w->res->seq = seq;
+out:
+	json_decref(pl);
+	json_decref(data);
+	json_decref(cur.data);
+	return rc;
+}
+
+static int check_actor(const mm_actor *who, mm_err *err)
+{
+	if (!who || !who->name || !*who->name || strlen(who->name) > MM_ACTOR_MAX ||
+	    !mm_utf8_valid(who->name, strlen(who->name)))
+		return mm_err_set(err, MM_EINVAL, "an actor name (1..%d bytes of UTF-8) is required", MM_ACTOR_MAX);
+	for (const char *p = who->name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return mm_err_set(err, MM_EINVAL, "actor name contains a control character");
+	if (!who->role || !mm_schema_role_known(who->role))
+		return mm_err_set(err, MM_EINVAL, "unknown role '%.64s' (admin, contractor-manager, contractor-operator, "
+				  "municipality-approver, municipality-viewer, auditor)", who->role ? who->role : "");
+	return MM_OK;
+}
+
+static int check_reason(const char *reason, mm_err *err)
+{
+	if (!reason)
+		return MM_OK;
+	size_t n = strlen(reason);
+	if (n > MM_REASON_MAX || !mm_utf8_valid(reason, n))
+		return mm_err_set(err, MM_EINVAL, "reason must be UTF-8 text of at most %d bytes", MM_REASON_MAX);
+	return MM_OK;
+}
+
+/* Parse untrusted JSON text into an object, with a message that says where it broke. */
+static int parse_object(const char *json, size_t n, json_t **out, mm_err *err)
+{
+	*out = NULL;
+	if (n > MM_RECORD_JSON_MAX)
+		return mm_err_set(err, MM_ELIMIT, "record JSON is %zu bytes; at most %u are allowed", n, MM_RECORD_JSON_MAX);
+	if (!mm_utf8_valid(json, n))
+		return mm_err_set(err, MM_EINVAL, "record JSON is not valid UTF-8");
+	json_error_t je;
+	json_t *v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+	if (!v)
+		return mm_err_set(err, MM_EINVAL, "record JSON: line %d, column %d: %s", je.line, je.column, je.text);
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return mm_err_set(err, MM_EINVAL, "record JSON must be an object of fields");
+	}
+	*out = v;
+	return MM_OK;
+}
+
+static int submit(struct write *w, mm_err *err)
+{
+	uint64_t seq;
+	int rc = mm_ledger_submit(w->s->l, write_apply, w, &seq, err);
+	free(w->payload);
+	json_decref(w->input);
+	return rc;
+}
+
+int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const char *json, size_t n,
+		    const char *reason, mm_write_result *res, mm_err *err)
+{
+	memset(res, 0, sizeof *res);
+	int rc;
+	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
+		return rc;
+	const mm_kind *k = mm_schema_kind(s->schema, kind);
+	if (!k)
+		return mm_err_set(err, MM_EINVAL, "unknown kind '%.64s'", kind);
+	if (!mm_kind_may_create(k, who->role))
+		return mm_err_set(err, MM_EPERM, "role '%s' may not create %s records", who->role, k->name);
+	struct write w = {.s = s, .op = OP_CREATE, .who = who, .kind = k, .reason = reason, .res = res};
+	if ((rc = parse_object(json, n, &w.input, err)))
+		return rc;
+	/* a first check outside the transaction gives the same message without taking the writer */
+	mm_schema_lookup none = {NULL, NULL, NULL};
+	if ((rc = mm_schema_validate(k, w.input, &none, err))) {
+		json_decref(w.input);
+		return rc;
+	}
+	return submit(&w, err);
+}
+
+int mm_store_update(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+		    const char *patch, size_t n, const char *reason, mm_write_result *res, mm_err *err)
+{
+	memset(res, 0, sizeof *res);
+	int rc;
+	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
+		return rc;
+	struct write w = {.s = s, .op = OP_UPDATE, .who = who, .id = id, .expected = expected_version,
+			  .reason = reason, .res = res};
+	if ((rc = parse_object(patch, n, &w.input, err)))
+		return rc;
+	return submit(&w, err);
+}
+
+int mm_store_transition(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+			const char *what, const char *reason, mm_write_result *res, mm_err *err)
+{
+	memset(res, 0, sizeof *res);
+	int rc;
+	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
+		return rc;
+	if (!what || !*what)
+		return mm_err_set(err, MM_EINVAL, "name the transition or the target state");
+	struct write w = {.s = s, .op = OP_TRANSITION, .who = who, .id = id, .expected = expected_version,
+			  .what = what, .reason = reason, .res = res, .input = NULL};
+	return submit(&w, err);
+}
