@@ -4,6 +4,7 @@
  * options are errors), bounded, and free of global state.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -35,7 +36,9 @@ int cli_parse(cli_args *a, int argc, char **argv, const char *spec)
 	bool only_pos = false;
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
-		if (only_pos || s[0] != '-' || s[1] != '-' || s[2] == '\0') {
+		/* one-letter options ("-o FILE") are spelled in the spec as their letter */
+		bool shortopt = !only_pos && s[0] == '-' && s[1] && s[1] != '-' && s[2] == '\0';
+		if (!shortopt && (only_pos || s[0] != '-' || s[1] != '-' || s[2] == '\0')) {
 			if (!only_pos && strcmp(s, "--") == 0) {
 				only_pos = true;
 				continue;
@@ -45,12 +48,12 @@ int cli_parse(cli_args *a, int argc, char **argv, const char *spec)
 			a->pos[a->npos++] = s;
 			continue;
 		}
-		const char *name = s + 2;
+		const char *name = shortopt ? s + 1 : s + 2;
 		const char *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		int kind = spec_lookup(spec, name, len);
 		if (kind == 0)
-			return cli_error("unknown option --%.*s", (int)len, name);
+			return cli_error("unknown option %s%.*s", shortopt ? "-" : "--", (int)len, name);
 		if (a->n >= CLI_OPTS_MAX)
 			return cli_error("too many options");
 		const char *val = NULL;
@@ -127,4 +130,35 @@ int cli_report(const mm_err *e)
 {
 	fprintf(stderr, "mamori: error: %s\n", e->msg[0] ? e->msg : mm_strerror(e->code));
 	return e->code == MM_ECORRUPT ? CLI_FAIL : CLI_USAGE;
+}
+
+const char *cli_data_dir(void)
+{
+	const char *d = getenv("MAMORI_DATA");
+	return d && *d ? d : MM_DATA_DIR;
+}
+
+int cli_schema_dir(char *out, size_t n)
+{
+	if (snprintf(out, n, "%s/schema", cli_data_dir()) >= (int)n)
+		return cli_error("MAMORI_DATA path too long");
+	return CLI_OK;
+}
+
+int cli_read_input(const char *json, const char *file, mm_buf *b)
+{
+	if (json && file)
+		return cli_error("give either --json or --file, not both");
+	if (!json && !file)
+		return cli_error("missing --json TEXT or --file FILE");
+	if (json) {
+		if (mm_buf_puts(b, json))
+			return cli_error("--json: longer than %zu bytes", b->limit);
+		return CLI_OK;
+	}
+	mm_err err;
+	mm_err_clear(&err);
+	int rc = strcmp(file, "-") == 0 ? mm_file_read("/dev/stdin", b->limit, b, &err)
+					: mm_file_read(file, b->limit, b, &err);
+	return rc ? cli_report(&err) : CLI_OK;
 }

@@ -47,6 +47,12 @@ int cli_error(const char *fmt, ...) MM_PRINTF(1, 2);
 /* Print an mm_err; returns CLI_USAGE (or CLI_FAIL for MM_ECORRUPT). */
 int cli_report(const mm_err *e);
 
+/* The data directory (MAMORI_DATA, else the built-in one) and its schema folder. */
+const char *cli_data_dir(void);
+int cli_schema_dir(char *out, size_t n);
+/* Read a document from --json TEXT or --file FILE ("-" = stdin) into b (bounded by b->limit). */
+int cli_read_input(const char *json, const char *file, mm_buf *b);
+
 /* Group handlers: argv[0] is the group name. */
 int cmd_init(int argc, char **argv);
 int cmd_record(int argc, char **argv);

@@ -215,6 +215,8 @@ static int load_state(mm_ledger *l, mm_err *err)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
+	if ((rc = prepare(l, err)))
+		goto out;
 	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		rc = db_err(err, l->db, "ledger");
@@ -256,7 +258,7 @@ int mm_ledger_open(const char *path, const char *signer_path, mm_ledger **out, m
 	int rc = open_db(path, SQLITE_OPEN_READWRITE, &l->db, err);
 	if (rc)
 		goto fail;
-	if ((rc = load_state(l, err)) || (rc = prepare(l, err)))
+	if ((rc = load_state(l, err)))
 		goto fail;
 	if (signer_path) {
 		if ((rc = load_signer(signer_path, &l->signer, err)))
