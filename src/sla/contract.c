@@ -72,8 +72,6 @@ static int opt_string(const ctx *x, const json_t *obj, const char *key, const ch
 	size_t n = json_string_length(v);
 	if (n >= max)
 		return fail(x, path, "is longer than %zu bytes", max - 1);
-	if (memchr(json_string_value(v), '\0', n))
-		return fail(x, path, "contains a NUL character");
 	memcpy(out, json_string_value(v), n);
 	out[n] = '\0';
 	return MM_OK;
