@@ -61,4 +61,28 @@
 #define MM_SLA_DAYS_MAX        366         /* N of "Nth business day" rules */
 #define MM_SLA_MINUTES_MAX     (366 * 24 * 60) /* minutes of duration rules */
 
+/* File integrity (src/fim) */
+#define MM_FIM_CONFIG_MAX      (256u << 10) /* one JSON configuration file */
+#define MM_FIM_ROOTS_MAX       256          /* configured paths */
+#define MM_FIM_PATTERNS_MAX    256          /* include/exclude patterns per list */
+#define MM_FIM_PATTERN_LEN_MAX 1024
+#define MM_FIM_PATH_MAX        16384        /* a recorded path; PATH_MAX is 4096, deeper is walked by fd */
+#define MM_FIM_DEPTH_MAX       256          /* directory nesting under a root */
+#define MM_FIM_FILES_MAX       (16u << 20)  /* entries in one baseline */
+#define MM_FIM_ARENA_MAX       (2048u << 20) /* bytes of paths, targets and xattrs of one set */
+#define MM_FIM_XATTR_MAX       (64u << 10)  /* encoded xattrs of one file */
+#define MM_FIM_XATTRS_MAX      128          /* xattrs of one file */
+#define MM_FIM_THREADS_MAX     64
+#define MM_FIM_BASELINE_MAX    (4ull << 30) /* one baseline file */
+#define MM_FIM_JOURNAL_CHUNK_MAX (8u << 20) /* one resume-journal chunk */
+#define MM_FIM_VAULT_OBJECT_MAX (4ull << 30) /* restorable content of one file */
+#define MM_FIM_ORDER_MAX       (1u << 20)   /* one restore order */
+#define MM_FIM_ORDER_FILES_MAX 10000
+#define MM_FIM_ORDER_ID_MAX    64
+#define MM_FIM_HOST_MAX        255
+#define MM_FIM_ORDERS_USED_MAX (16u << 20)  /* the used-order log read whole */
+#define MM_FIM_WATCH_QUEUE_MAX (1u << 20)   /* pending paths in watch, hard cap */
+#define MM_FIM_WATCH_DIRS_MAX  (1u << 20)   /* inotify watches */
+#define MM_FIM_HASH_RETRIES    3            /* re-reads of a file that changes while hashed */
+
 #endif

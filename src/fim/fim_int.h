@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal to src/fim: helpers shared between the module's files. Not part
+ * of the interface (that is mm_fim.h).
+ */
+#ifndef MM_FIM_INT_H
+#define MM_FIM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fim/mm_fim.h"
+
+#define FIM_BASELINE_NAME "baseline.mmfim"
+#define FIM_JOURNAL_NAME "baseline.journal"
+#define FIM_RESTORE_TMP_PREFIX ".mamori-restore."
+
+struct mm_fim_state {
+	char *dir;
+	int dirfd;
+	int lockfd;
+	int journal_fd; /* open while a baseline is being written */
+};
+
+/* Open (or start, when fresh or empty) the resume journal for appending. */
+int fim_journal_open(mm_fim_state *st, const uint8_t cfg_digest[MM_SHA256_LEN], bool fresh, mm_err *err) MM_MUST_USE;
+/* Append the records idx[0..n) of s as checksummed chunks, fdatasync'd. */
+int fim_journal_append(mm_fim_state *st, const mm_fim_set *s, const uint32_t *idx, size_t n,
+		       mm_err *err) MM_MUST_USE;
+
+/* Absolute, without empty, "." or ".." components or a trailing '/' (except "/"). */
+bool fim_path_normal(const char *p, size_t n);
+/* Stream a vault object's verified content into out_fd. */
+int fim_vault_copy(mm_fim_state *st, const uint8_t h[MM_SHA256_LEN], int out_fd, mm_err *err) MM_MUST_USE;
+/* Compare base with cur and report; responds to added/changed files (scan, quarantine). */
+struct mm_fim_av;
+int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const mm_fim_set *base,
+		const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn) MM_MUST_USE;
+
+/* Scan an added or changed file for malware and quarantine it when it must not stay. */
+int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, struct mm_fim_av *av, mm_fim_report *rep,
+		const mm_fim_set *s, const mm_fim_rec *r, bool added, FILE *warn) MM_MUST_USE;
+
+/* Append r whose strings are already in s's arena. */
+int fim_set_push(mm_fim_set *s, const mm_fim_rec *r) MM_MUST_USE;
+
+/* Whether one entry (its parents already admitted) is kept under root r. */
+bool fim_scope_entry(const mm_fim_config *cfg, const mm_fim_root *r, const char *path, bool is_dir);
+
+/* "dir/name" under the state directory into out; false if too long. */
+bool fim_state_path(const mm_fim_state *st, const char *name, char *out, size_t outlen);
+
+/* Append a string (plus a NUL) to the set's arena; *off gets its offset. */
+int fim_arena_put(mm_fim_set *s, const void *p, size_t n, uint32_t *off) MM_MUST_USE;
+
+/*
+ * Encode the xattrs of an open file (fd >= 0) or a path (not followed) into
+ * out, sorted by name (empty when there are none or the fs has no xattrs).
+ */
+int fim_xattrs_encode(int fd, const char *path, mm_buf *out) MM_MUST_USE;
+/* Replace the xattrs of fd by those of an encoded blob; false on failure (errno set). */
+bool fim_xattrs_apply(int fd, const uint8_t *blob, size_t n);
+
+/*
+ * Open rel beneath the directory rootfd without following any symlink
+ * (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS; component by component when
+ * rel is longer than PATH_MAX). rel "" opens rootfd itself. -1 with errno.
+ */
+int fim_open_beneath(int rootfd, const char *rel, int flags, unsigned mode);
+/* The root of cfg whose path covers path, and the relative rest; NULL if none. */
+const mm_fim_root *fim_root_of(const mm_fim_config *cfg, const char *path, const char **rel);
+/* Decode an xattr blob; calls fn for each (name, value); false if malformed. */
+bool fim_xattrs_each(const uint8_t *p, size_t n,
+		     bool (*fn)(void *ctx, const char *name, size_t nlen, const uint8_t *v, size_t vlen),
+		     void *ctx);
+
+/* Fill type/mode/uid/gid/size/ino/times of r from a struct stat. */
+struct stat;
+void fim_rec_from_stat(mm_fim_rec *r, const struct stat *sb);
+
+/* Set the scheduling class and nice value for background work. */
+void fim_governor_lower_priority(int nice, bool ionice_idle);
+
+/* Hex of a hash into out[65]. */
+static inline void fim_hex(const uint8_t h[MM_SHA256_LEN], char out[2 * MM_SHA256_LEN + 1])
+{
+	mm_hex_encode(h, MM_SHA256_LEN, out);
+}
+
+#endif
