@@ -25,8 +25,9 @@ static const char usage_text[] =
 	"Dates are in Asia/Tokyo; FROM and TO are ISO-8601 date-times with an offset.\n"
 	"holidays lists every national holiday of YEAR (1973-2099) with its Japanese name.\n"
 	"is-business-day prints `yes` or `no (<reason>)` and exits 0 either way.\n"
-	"add-business-days prints the Nth business day after the date (N < 0: before;\n"
-	"0: the date itself or the next business day).\n"
+	"add-business-days prints the Nth business day after the date (N < 0: before,\n"
+	"written after `--` as in `add-business-days 2027-01-04 -- -1`; 0: the date\n"
+	"itself or the next business day).\n"
 	"The calendar (office hours, closures) is the contract's: --contract FILE, or\n"
 	"the default contract " MM_DATA_DIR "/contracts/default.json.\n";
 
