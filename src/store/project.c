@@ -11,17 +11,17 @@
 #include "base/banned.h"
 
 static const char *const ddl[] = {
-	"CREATE TABLE IF NOT EXISTS %s.record(id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
-	" version INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
-	" created_ns INTEGER NOT NULL, created_by TEXT NOT NULL,"
-	" updated_ns INTEGER NOT NULL, updated_by TEXT NOT NULL, seq INTEGER NOT NULL)",
+	("CREATE TABLE IF NOT EXISTS %s.record(id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+	 " version INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
+	 " created_ns INTEGER NOT NULL, created_by TEXT NOT NULL,"
+	 " updated_ns INTEGER NOT NULL, updated_by TEXT NOT NULL, seq INTEGER NOT NULL)"),
 	"CREATE INDEX IF NOT EXISTS %s.record_kind ON record(kind, state)",
-	"CREATE TABLE IF NOT EXISTS %s.record_version(id TEXT NOT NULL, version INTEGER NOT NULL,"
-	" seq INTEGER NOT NULL, op TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
-	" time_ns INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
-	" PRIMARY KEY(id, version))",
-	"CREATE TABLE IF NOT EXISTS %s.attachment(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,"
-	" name TEXT NOT NULL, seq INTEGER NOT NULL)",
+	("CREATE TABLE IF NOT EXISTS %s.record_version(id TEXT NOT NULL, version INTEGER NOT NULL,"
+	 " seq INTEGER NOT NULL, op TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
+	 " time_ns INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
+	 " PRIMARY KEY(id, version))"),
+	("CREATE TABLE IF NOT EXISTS %s.attachment(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	 " name TEXT NOT NULL, seq INTEGER NOT NULL)"),
 };
 
 static bool prefix_ok(const char *prefix)
