@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Ledger benchmark and its peer in one run: durable appends one at a time
+ * and from 16 concurrent writers (group commit), verification throughput
+ * over entry bytes, and plain SQLite inserts of the same bytes with the
+ * same durability (WAL, synchronous=FULL, one transaction per insert).
+ * Prints key=value lines for bench/ledger.sh.
+ * usage: bench_ledger DIR [single_n] [grouped_per_writer] [verify_n]
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/mm_ledger.h"
+
+#define PAYLOAD 512
+static uint8_t payload[PAYLOAD];
+
+static void fresh(const char *dir, const char *name, char *db, char *key)
+{
+	snprintf(db, 4200, "%s/%s.db", dir, name);
+	snprintf(key, 4200, "%s/%s.key", dir, name);
+	char p[4300];
+	unlink(db);
+	unlink(key);
+	snprintf(p, sizeof p, "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db);
+	unlink(p);
+	mm_note_signer s;
+	mm_err err;
+	mm_buf b;
+	mm_buf_init(&b, 4096);
+	if (mm_note_signer_generate("bench.example/ledger", &s, &err) || mm_note_signer_format(&s, &b) ||
+	    mm_file_write_atomic(key, b.p, b.len, 0600, true, &err) || mm_ledger_create(db, &s, &err)) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		exit(1);
+	}
+	mm_buf_wipe(&b);
+	mm_note_signer_wipe(&s);
+}
+
+static mm_entry entry(void)
+{
+	mm_entry e = {0};
+	mm_entry_set(&e.kind, &e.kind_len, "record.update");
+	mm_entry_set(&e.actor, &e.actor_len, "bench-writer");
+	mm_entry_set(&e.subject, &e.subject_len, "asset-12345");
+	e.payload = payload;
+	e.payload_len = PAYLOAD;
+	return e;
+}
+
+static mm_ledger *L;
+static int per_writer;
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	mm_entry e = entry();
+	for (int i = 0; i < per_writer; i++) {
+		uint64_t seq;
+		mm_err err;
+		if (mm_ledger_append(L, &e, &seq, &err)) {
+			fprintf(stderr, "append: %s\n", err.msg);
+			exit(1);
+		}
+	}
+	return NULL;
+}
+
+static void must(int rc, const mm_err *err)
+{
+	if (rc) {
+		fprintf(stderr, "bench: %s\n", err->msg);
+		exit(1);
+	}
+}
+
+static double secs(int64_t a, int64_t b)
+{
+	return (double)(b - a) / 1e9;
+}
+
+static double plain_sqlite(const char *dir, int n)
+{
+	char db[4200];
+	snprintf(db, sizeof db, "%s/plain.db", dir);
+	unlink(db);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	sqlite3_open(db, &h);
+	sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			"CREATE TABLE t(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL)",
+		     NULL, NULL, NULL);
+	sqlite3_prepare_v2(h, "INSERT INTO t(entry, hash) VALUES(?, ?)", -1, &st, NULL);
+	uint8_t hash[32] = {0};
+	int64_t t0 = mm_mono_ns();
+	for (int i = 0; i < n; i++) {
+		sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+		sqlite3_bind_blob(st, 1, payload, PAYLOAD + 60, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+	}
+	double r = n / secs(t0, mm_mono_ns());
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || mm_crypto_init() != MM_OK)
+		return 2;
+	const char *dir = argv[1];
+	int single_n = argc > 2 ? atoi(argv[2]) : 2000;
+	per_writer = argc > 3 ? atoi(argv[3]) : 4000;
+	int verify_n = argc > 4 ? atoi(argv[4]) : 200000;
+	for (int i = 0; i < PAYLOAD; i++)
+		payload[i] = (uint8_t)('a' + i % 26);
+	char db[4200], key[4200];
+	mm_err err;
+
+	fresh(dir, "single", db, key);
+	must(mm_ledger_open(db, key, &L, &err), &err);
+	mm_entry e = entry();
+	int64_t t0 = mm_mono_ns();
+	for (int i = 0; i < single_n; i++) {
+		uint64_t seq;
+		if (mm_ledger_append(L, &e, &seq, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+	}
+	printf("single_appends_per_s=%.0f\n", single_n / secs(t0, mm_mono_ns()));
+	mm_ledger_close(L, NULL);
+	printf("plain_sqlite_inserts_per_s=%.0f\n", plain_sqlite(dir, single_n));
+
+	fresh(dir, "grouped", db, key);
+	must(mm_ledger_open(db, key, &L, &err), &err);
+	pthread_t th[16];
+	t0 = mm_mono_ns();
+	for (int i = 0; i < 16; i++)
+		pthread_create(&th[i], NULL, writer, NULL);
+	for (int i = 0; i < 16; i++)
+		pthread_join(th[i], NULL);
+	printf("grouped_appends_per_s=%.0f\n", 16.0 * per_writer / secs(t0, mm_mono_ns()));
+	mm_ledger_close(L, NULL);
+
+	/* verify: build a large ledger quickly with grouped appends, then time verification */
+	fresh(dir, "verify", db, key);
+	must(mm_ledger_open(db, key, &L, &err), &err);
+	per_writer = verify_n / 16;
+	for (int i = 0; i < 16; i++)
+		pthread_create(&th[i], NULL, writer, NULL);
+	for (int i = 0; i < 16; i++)
+		pthread_join(th[i], NULL);
+	mm_ledger_close(L, NULL);
+	must(mm_ledger_open(db, NULL, &L, &err), &err);
+	mm_buf one;
+	mm_buf_init(&one, MM_ENTRY_MAX);
+	must(mm_ledger_get(L, 1, &one, &err), &err);
+	mm_verify_report rep;
+	/* warm the page cache once, then measure */
+	must(mm_ledger_verify(L, NULL, &rep, &err), &err);
+	t0 = mm_mono_ns();
+	if (mm_ledger_verify(L, NULL, &rep, &err) || !rep.ok) {
+		fprintf(stderr, "verify: %s %s\n", err.msg, rep.reason);
+		return 1;
+	}
+	double vs = secs(t0, mm_mono_ns());
+	printf("verify_entries=%llu\nentry_bytes=%zu\nverify_entries_per_s=%.0f\nverify_mb_per_s=%.1f\n",
+	       (unsigned long long)rep.entries, one.len, rep.entries / vs, rep.entries * (double)one.len / vs / 1e6);
+	mm_buf_release(&one);
+	mm_ledger_close(L, NULL);
+	return 0;
+}
