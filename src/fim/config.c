@@ -5,9 +5,11 @@
  * that signs restore orders and the watch governor. Hostile input gets an
  * error naming the key; nothing is guessed.
  */
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -231,12 +233,20 @@ static int parse_restore(json_t *o, mm_fim_config *c, mm_err *err)
 			char *path = NULL;
 			rc = get_path(v, "restore.public_key_file", &path, err);
 			if (!rc) {
-				mm_buf b;
-				mm_buf_init(&b, MM_KEY_FILE_MAX);
-				rc = mm_file_read(path, MM_KEY_FILE_MAX, &b, err);
-				if (!rc)
-					rc = parse_key_text((const char *)b.p, b.len, c, path, err);
-				mm_buf_release(&b);
+				char buf[MM_KEY_FILE_MAX];
+				ssize_t n = -1;
+				/* a regular file only: never block on a FIFO or read a device */
+				int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+				struct stat sb;
+				if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+					n = read(fd, buf, sizeof buf);
+				if (fd >= 0)
+					close(fd);
+				if (n < 0 || (size_t)n >= sizeof buf)
+					rc = mm_err_set(err, MM_EINVAL, "restore.public_key_file: %s: not a readable key file",
+							path);
+				else
+					rc = parse_key_text(buf, (size_t)n, c, path, err);
 			}
 			free(path);
 		} else {
