@@ -85,6 +85,15 @@ expect_eq "$(cat "$T/out")" "2026-04-06T11:00:00+09:00"
 expect_rc 2 "$MAMORI" sla due --class terminal --instructed 2026-04-03T16:00:00+09:00 --contract "$T/c.json"
 expect_err 'unknown class "terminal" (this contract has: cs, remote)'
 
+# the example of data/contracts/README.md loads and works
+sed -n '/^```json$/,/^```$/p' "$MM_SRC/data/contracts/README.md" | sed '1d;$d' >"$T/example.json"
+expect_rc 0 "$MAMORI" sla classes --contract "$T/example.json"
+expect_eq "$(cut -f1 "$T/out" | tr '\n' ' ')" "server client inquiry minutes "
+expect_rc 0 "$MAMORI" sla due --class server --instructed 2026-06-15T10:00:00+09:00 --contract "$T/example.json"
+expect_eq "$(cat "$T/out")" "2026-06-15T12:00:00+09:00" "市民の日 is closed: out of hours"
+expect_rc 0 "$MAMORI" sla due --class server --instructed 2026-06-16T08:30:00+09:00 --contract "$T/example.json"
+expect_eq "$(cat "$T/out")" "2026-06-16T09:30:00+09:00"
+
 # -- bad input: a clear message and exit 2 --
 bad() { # MESSAGE ARGS...
   local msg=$1; shift

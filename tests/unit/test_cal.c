@@ -232,8 +232,9 @@ static void test_holiday_counts_2000_2030(void **state)
 {
 	(void)state;
 	/*
-	 * Per-year totals as published by the Cabinet Office (内閣府「国民の祝日について」
-	 * and its past lists); e.g. 2019: 22 with 4/30–5/2 and 10/22; 2020: 18.
+	 * Per-year totals as in the Cabinet Office's lists (内閣府「国民の祝日について」)
+	 * for the years announced, by the law's rules for 2027–2030; e.g. 2019: 22
+	 * with 4/30–5/2 and 10/22; 2020: 18.
 	 */
 	static const int counts[] = {
 		15, 19, 18, 15, 15, 16, 16, 19, 17, 17, 16, /* 2000–2010 */
