@@ -12,6 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
+  jq  # CLI tests read --json output
 )
 
 want=("${build_pkgs[@]}")
