@@ -85,4 +85,33 @@
 #define MM_FIM_WATCH_DIRS_MAX  (1u << 20)   /* inotify watches */
 #define MM_FIM_HASH_RETRIES    3            /* re-reads of a file that changes while hashed */
 
+/* ---- Agent: facts (src/facts) and policies (src/policy) ---- */
+#define MM_FACTS_LINE_MAX        65536       /* one line of a text source; longer lines are skipped */
+#define MM_FACTS_CONFIG_MAX      (4u << 20)  /* a configuration file read whole (passwd, pam, smb.conf...) */
+#define MM_FACTS_DPKG_MAX        (64u << 20) /* var/lib/dpkg/status */
+#define MM_FACTS_LOG_TAIL_MAX    (8u << 20)  /* logs (auth.log, clamav.log): only the last bytes are read */
+#define MM_FACTS_UTMP_TAIL_MAX   (4u << 20)  /* btmp, wtmp: only the last records (~10,000) */
+#define MM_FACTS_SMALL_MAX       (64u << 10) /* one sysfs/procfs attribute or captured state file */
+#define MM_FACTS_EXEC_OUT_MAX    (16u << 20) /* output of a live command (nft -j, journalctl) */
+#define MM_FACTS_EXEC_TIMEOUT_MS 5000
+#define MM_FACTS_ROWS_MAX        200000      /* rows one source may add */
+#define MM_FACTS_DIR_MAX         100000      /* entries examined in one directory (proc, pam.d...) */
+#define MM_FACTS_FIELD_MAX       4096        /* bytes kept of one text field (cmdline, rule text) */
+#define MM_FACTS_JOURNAL_MAX     20000       /* journal entries read live */
+#define MM_FACTS_RPM_HEADER_MAX  (16u << 20) /* one rpm package header blob */
+
+#define MM_POLICY_FILE_MAX       (1u << 20)  /* a policy or site file */
+#define MM_POLICY_NODES_MAX      100000      /* YAML/JSON nodes in one policy file */
+#define MM_POLICY_DEPTH_MAX      32
+#define MM_POLICY_SCALAR_MAX     65536       /* one scalar (an SQL query) */
+#define MM_POLICY_CHECKS_MAX     1000
+#define MM_POLICY_PARAMS_MAX     256
+#define MM_POLICY_LIST_MAX       10000       /* items of one list parameter */
+#define MM_CHECK_EVIDENCE_MAX    200         /* violating rows kept as evidence per check */
+#define MM_CHECK_CELL_MAX        1024        /* bytes kept of one evidence cell */
+#define MM_CHECK_TIME_MAX_MS     2000        /* one check's SQL; slower is an error result */
+#define MM_CHECK_SQL_LENGTH_MAX  (1u << 20)  /* SQLITE_LIMIT_LENGTH while checks run */
+#define MM_BASELINE_FILE_MAX     (32u << 20) /* a baseline snapshot file */
+#define MM_BASELINE_ROWS_MAX     200000      /* rows of one table in a baseline */
+
 #endif
