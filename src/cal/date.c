@@ -44,15 +44,15 @@ mm_day mm_cal_day_from_ymd(int y, int m, int d)
 
 void mm_cal_ymd(mm_day day, int *y, int *m, int *d)
 {
-	int z = (int)day + 719468;
-	int cycle = (z >= 0 ? z : z - 146096) / 146097;
-	int doc = z - cycle * 146097;
+	int64_t z = (int64_t)day + 719468; /* 64-bit: any mm_day converts without overflow */
+	int64_t cycle = (z >= 0 ? z : z - 146096) / 146097;
+	int doc = (int)(z - cycle * 146097);
 	int yc = (doc - doc / 1460 + doc / 36524 - doc / 146096) / 365;
 	int doy = doc - (365 * yc + yc / 4 - yc / 100);
 	int mar = (5 * doy + 2) / 153;
 	*d = doy - (153 * mar + 2) / 5 + 1;
 	*m = mar < 10 ? mar + 3 : mar - 9;
-	*y = yc + cycle * 400 + (*m <= 2);
+	*y = (int)(yc + cycle * 400 + (*m <= 2));
 }
 
 int mm_cal_weekday(mm_day day)
@@ -73,14 +73,24 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/*
+ * Instants beyond ±10^13 s (300,000 years) are clamped first: every answer
+ * about them is "out of range", and the arithmetic below cannot overflow.
+ */
+static int64_t tokyo_local(int64_t t)
+{
+	const int64_t lim = 10000000000000;
+	return (t > lim ? lim : t < -lim ? -lim : t) + MM_CAL_TOKYO_OFFSET_S;
+}
+
 mm_day mm_cal_day_of(int64_t t)
 {
-	return (mm_day)floor_div(t + MM_CAL_TOKYO_OFFSET_S, 86400);
+	return (mm_day)floor_div(tokyo_local(t), 86400);
 }
 
 int mm_cal_second_of_day(int64_t t)
 {
-	int64_t local = t + MM_CAL_TOKYO_OFFSET_S;
+	int64_t local = tokyo_local(t);
 	return (int)(local - floor_div(local, 86400) * 86400);
 }
 

@@ -3,6 +3,7 @@
  * Evaluation of SLA rules: the due instant of each rule kind on a
  * contract's calendar, and met / missed / pending for a ticket.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,14 +97,14 @@ int mm_sla_status_of(const mm_contract *c, const char *cls, int64_t start, const
 	int rc = rule_due(c, r, start, &due, err);
 	if (rc)
 		return rc;
+	int64_t at = done ? *done : now;
 	st->due = due;
-	if (done) {
-		st->remaining = due - *done;
-		st->state = *done <= due ? MM_SLA_MET : MM_SLA_MISSED;
-	} else {
-		st->remaining = due - now;
-		st->state = now <= due ? MM_SLA_PENDING : MM_SLA_MISSED;
-	}
+	if (__builtin_sub_overflow(due, at, &st->remaining)) /* only for absurd instants */
+		st->remaining = at > due ? INT64_MIN : INT64_MAX;
+	if (done)
+		st->state = at <= due ? MM_SLA_MET : MM_SLA_MISSED;
+	else
+		st->state = at <= due ? MM_SLA_PENDING : MM_SLA_MISSED;
 	st->reason_required = st->state == MM_SLA_MISSED && r->reason_required;
 	return MM_OK;
 }

@@ -379,6 +379,15 @@ static void test_dates(void **state)
 		assert_true(mm_cal_ymd_valid(y, m, dd));
 		assert_int_equal(mm_cal_day_from_ymd(y, m, dd), d);
 	}
+	/* any instant or day number is safe to ask about (no overflow), and out of range */
+	assert_false(mm_cal_day_in_range(mm_cal_day_of(INT64_MAX)));
+	assert_false(mm_cal_day_in_range(mm_cal_day_of(INT64_MIN)));
+	assert_in_range(mm_cal_second_of_day(INT64_MIN), 0, 86399);
+	int yy, mm, ddd;
+	mm_cal_ymd(INT32_MAX, &yy, &mm, &ddd);
+	assert_true(yy > 5000000);
+	mm_cal_ymd(INT32_MIN, &yy, &mm, &ddd);
+	assert_true(yy < -5000000);
 	assert_false(mm_cal_ymd_valid(2026, 2, 29));
 	assert_true(mm_cal_ymd_valid(2024, 2, 29));
 	assert_false(mm_cal_ymd_valid(2026, 13, 1));
@@ -597,6 +606,7 @@ static void test_business_hours(void **state)
 	assert_false(mm_cal_in_business_hours(&cal, T("2026-04-01T17:15:00+09:00")));
 	assert_true(mm_cal_in_business_hours(&cal, T("2026-03-31T23:45:00Z")));
 	assert_false(mm_cal_in_business_hours(&cal, T("2026-04-04T10:00:00+09:00")));
+	assert_false(mm_cal_in_business_hours(&cal, INT64_MAX));
 	assert_int_equal(mm_cal_open_at(&cal, D(2026, 4, 1)), T("2026-04-01T08:45:00+09:00"));
 	assert_int_equal(mm_cal_close_at(&cal, D(2026, 4, 1)), T("2026-04-01T17:15:00+09:00"));
 

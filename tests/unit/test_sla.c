@@ -162,6 +162,19 @@ static void test_status(void **state)
 	assert_int_equal(st.state, MM_SLA_MET);
 	assert_int_equal(st.remaining, 1);
 
+	/* absurd instants saturate instead of overflowing */
+	assert_int_equal(mm_sla_status_of(deflt, "terminal", start, NULL, INT64_MIN, &st, NULL), MM_OK);
+	assert_int_equal(st.state, MM_SLA_PENDING);
+	assert_true(st.remaining == INT64_MAX);
+	done = INT64_MAX;
+	assert_int_equal(mm_sla_status_of(deflt, "terminal", start, &done, 0, &st, NULL), MM_OK);
+	assert_int_equal(st.state, MM_SLA_MISSED);
+	assert_true(st.remaining < -(INT64_MAX / 2));
+	done = INT64_MIN;
+	assert_int_equal(mm_sla_status_of(deflt, "terminal", start, &done, 0, &st, NULL), MM_OK);
+	assert_int_equal(st.state, MM_SLA_MET);
+	assert_true(st.remaining == INT64_MAX);
+
 	mm_err err;
 	assert_int_equal(mm_sla_status_of(deflt, "nope", start, NULL, 0, &st, &err), MM_ENOTFOUND);
 }
