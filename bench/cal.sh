@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 [ -x "$build/bench/bench_cal" ] || { cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; cmake --build "$build" --target bench_cal; }
+load=$(cut -d' ' -f1 /proc/loadavg)  # other work on the machine lowers the numbers
 out=$("$build/bench/bench_cal" data/contracts/default.json 2)
 echo "$out"
 get() { echo "$out" | sed -n "s/^$1=//p"; }
@@ -20,7 +21,7 @@ fmt() { # 6535196 → 6,535,196
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 section=$(cat <<MD
 <!-- cal:begin -->
-## Calendar and SLA (issue 3) — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu
+## Calendar and SLA (issue 3) — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu, load average $load at start
 
 | measure (one core) | mamori | target |
 |---|---|---|
