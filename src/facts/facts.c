@@ -41,7 +41,7 @@ int mm_facts_open(mm_facts **out, const char *root, int64_t now_s, mm_err *err)
 	if (!f)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
 	f->rootfd = -1;
-	mm_buf_init(&f->scratch, MM_FACTS_FIELD_MAX * 4 + 16);
+	mm_buf_init(&f->scratch, (size_t)MM_FACTS_EXEC_OUT_MAX * 4 + 16);
 	int rc = MM_OK;
 	if (!root || !*root)
 		root = "/";
@@ -141,9 +141,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
  * Make text safe for every consumer (JSON, terminals): valid UTF-8, no
  * control characters. Returns a pointer valid until the next call.
  */
-static const char *clean_text(mm_facts *f, const char *s, size_t n, size_t *outlen)
+static const char *clean_text(mm_facts *f, const char *s, size_t n, bool multiline,
+			      size_t *outlen)
 {
-	if (n > MM_FACTS_FIELD_MAX)
+	if (n > MM_FACTS_FIELD_MAX && !multiline)
 		n = MM_FACTS_FIELD_MAX;
 	size_t i = 0;
 	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
@@ -157,7 +158,9 @@ static const char *clean_text(mm_facts *f, const char *s, size_t n, size_t *outl
 		return NULL;
 	const unsigned char *u = (const unsigned char *)s;
 	while (i < n) {
-		size_t k = u[i] >= 0x20 && u[i] != 0x7f ? utf8_seq(u + i, n - i) : 0;
+		size_t k = (u[i] >= 0x20 && u[i] != 0x7f) || (multiline && u[i] == '\n')
+				   ? utf8_seq(u + i, n - i)
+				   : 0;
 		int rc;
 		if (k) {
 			rc = mm_buf_append(&f->scratch, s + i, k);
@@ -186,9 +189,9 @@ int facts_row(mm_facts *f, fsrc *s, const char *sql, size_t n, const fval *v)
 		int b = SQLITE_OK;
 		if (v[i].t == FV_INT) {
 			b = sqlite3_bind_int64(st, (int)i + 1, v[i].i);
-		} else if (v[i].t == FV_TEXT && v[i].s) {
+		} else if ((v[i].t == FV_TEXT || v[i].t == FV_MULTILINE) && v[i].s) {
 			size_t len = v[i].n == (size_t)-1 ? strlen(v[i].s) : v[i].n;
-			const char *t = clean_text(f, v[i].s, len, &len);
+			const char *t = clean_text(f, v[i].s, len, v[i].t == FV_MULTILINE, &len);
 			if (!t)
 				return MM_ENOMEM;
 			b = sqlite3_bind_text(st, (int)i + 1, t, (int)len, SQLITE_TRANSIENT);

@@ -80,11 +80,13 @@ typedef struct fval {
 	const char *s;
 	size_t n;
 } fval;
-enum { FV_NULL, FV_INT, FV_TEXT };
+enum { FV_NULL, FV_INT, FV_TEXT, FV_MULTILINE };
 #define FI(x) ((fval){FV_INT, (int64_t)(x), NULL, 0})
 #define FS(x) ((fval){FV_TEXT, 0, (x), (size_t)-1})
 #define FSN(p, len) ((fval){FV_TEXT, 0, (p), (len)})
 #define FNULL ((fval){FV_NULL, 0, NULL, 0})
+/* Text that may keep its newlines (normalized rulesets); other controls are still escaped. */
+#define FMULTI(p, len) ((fval){FV_MULTILINE, 0, (p), (len)})
 #define FIOPT(ok, x) ((ok) ? FI(x) : FNULL)
 
 /*

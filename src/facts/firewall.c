@@ -29,7 +29,7 @@ static int store_firewall(fsrc *s, const mm_buf *norm, int64_t rules)
 	mm_sha256(norm->p ? norm->p : (const uint8_t *)"", norm->len, h);
 	mm_hex_encode(h, sizeof h, hex);
 	return ROW(s->f, s, "INSERT INTO firewall VALUES(?,?,?,?)", FS(s->source), FS(hex), FI(rules),
-		   FSN(norm->p ? (const char *)norm->p : "", norm->len));
+		   FMULTI(norm->p ? (const char *)norm->p : "", norm->len));
 }
 
 /* Append a statement to the normalized text: blanks collapsed, one per line. */
@@ -243,10 +243,12 @@ int parse_nft_text_line(fsrc *s, char *line, size_t len)
 		} else if (c == '#') {
 			break; /* comment to end of line */
 		} else if (c == '{') {
-			char *t = str_trim((char *)(st->stmt->p ? st->stmt->p : (uint8_t *)""));
+			/* look at the statement so far without changing it */
+			const char *t = st->stmt->p ? (const char *)st->stmt->p : "";
+			bool empty = strspn(t, " ") == strlen(t);
 			int cur = st->depth ? st->ctx[st->depth - 1] : CTX_TOP;
 			bool block = st->inline_depth == 0 &&
-				     (cur == CTX_TOP || (cur == CTX_TABLE && *t) ||
+				     (cur == CTX_TOP || (cur == CTX_TABLE && !empty) ||
 				      (cur == CTX_OTHER && !strchr(t, '=')));
 			if (block) {
 				rc = nft_statement(s, st, true);
