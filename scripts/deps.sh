@@ -2,24 +2,30 @@
 # SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages mamori needs to build, test and run.
 # Idempotent: asks apt-get only for packages that are missing.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|all|bench]   (default: all)
 set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   libsqlite3-dev sqlite3 libjansson-dev libsodium-dev libssl-dev openssl
-  libyaml-dev libmicrohttpd-dev libgnutls28-dev libxlsxwriter-dev libclamav-dev
+  libyaml-dev libmicrohttpd-dev libgnutls28-dev libxlsxwriter-dev libclamav-dev zlib1g-dev
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
   jq  # CLI tests read --json output
 )
 
+# Peers the benchmarks compare against (bench/*.sh).
+bench_pkgs=(
+  aide
+)
+
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
   build) ;;
   test|all) want+=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  bench) want+=("${bench_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

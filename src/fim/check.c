@@ -48,27 +48,6 @@ out:
 	return rc;
 }
 
-/* Append one event to the state's local log (quarantine and restore events). */
-static void log_event(mm_fim_state *st, const char *event, const char *path, const char *detail)
-{
-	size_t n = strlen(path);
-	char *esc = malloc(4 * n + 1);
-	if (!esc)
-		return;
-	mm_fim_path_escape(path, n, esc, 4 * n + 1);
-	char when[48];
-	mm_time_format(mm_now_ns(), 540, when, sizeof when);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "event", event, "path", esc, "detail",
-			      detail ? detail : "");
-	char *line = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (line && mm_fim_state_event(st, line, NULL) != MM_OK) {
-		/* the report still carries the event; the local log is a copy */
-	}
-	free(line);
-	json_decref(j);
-	free(esc);
-}
-
 /* Scan one added/changed file and quarantine it when it must not stay. */
 int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, mm_fim_report *rep,
 		   const mm_fim_set *s, const mm_fim_rec *r, bool added, FILE *warn)
@@ -89,7 +68,7 @@ int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, mm_fi
 			why = reason;
 			if ((rc = mm_fim_report_event(rep, MM_FIM_EV_MALWARE, path, NULL, NULL, s, r, vir)))
 				return rc;
-			log_event(st, "malware", path, vir);
+			fim_log_event(st, "malware", path, vir);
 		}
 	}
 	if (!why && added && (r->mode & 0111)) {
@@ -103,17 +82,17 @@ int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, mm_fi
 	mm_err e;
 	mm_err_clear(&e);
 	if (mm_fim_quarantine(st, path, why, id, sizeof id, &e) != MM_OK) {
-		log_event(st, "error", path, e.msg);
+		fim_log_event(st, "error", path, e.msg);
 		return mm_fim_report_event(rep, MM_FIM_EV_ERROR, path, NULL, NULL, NULL, NULL, e.msg);
 	}
 	char detail[400];
 	snprintf(detail, sizeof detail, "%s; vault quarantine id %s", why, id);
-	log_event(st, "quarantined", path, detail);
+	fim_log_event(st, "quarantined", path, detail);
 	return mm_fim_report_event(rep, MM_FIM_EV_QUARANTINED, path, NULL, NULL, s, r, detail);
 }
 
 int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const mm_fim_set *base,
-		const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn)
+		const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn)
 {
 	size_t i = 0, k = 0;
 	int rc = MM_OK;
@@ -132,7 +111,9 @@ int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const
 			if (!c)
 				c = a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
 		}
-		if (c < 0) {
+		if (c < 0 && fim_seen(seen, i)) {
+			i++; /* unchanged: the scan did not keep it */
+		} else if (c < 0) {
 			(*changes)++;
 			rc = mm_fim_report_event(rep, MM_FIM_EV_REMOVED, mm_fim_rec_path(base, a), base, a, NULL,
 						 NULL, NULL);
@@ -167,6 +148,7 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 	mm_fim_set_init(&base);
 	mm_fim_set_init(&cur);
 	mm_fim_av *av = NULL;
+	uint8_t *seen = NULL;
 	*changes = 0;
 	int rc = mm_fim_state_load(st, &base, err);
 	if (rc)
@@ -176,16 +158,21 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 				 "made; differences may come from that\n");
 	if (cfg->malware_db && (rc = mm_fim_av_open(cfg->malware_db, &av, err)))
 		goto out;
+	seen = calloc(base.n / 8 + 1, 1);
+	if (!seen) {
+		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+		goto out;
+	}
 	mm_fim_scan_opts so = {.prev = &base, .full = o->full, .warn = o->warn,
-			       .files_per_second = cfg->files_per_second};
+			       .files_per_second = cfg->files_per_second, .seen = seen};
 	mm_fim_scan_stats stats;
 	if ((rc = mm_fim_scan(cfg, &so, &cur, &stats, err)))
 		goto out;
-	if ((rc = fim_compare(cfg, st, av, &base, &cur, rep, changes, o->warn))) {
+	if ((rc = fim_compare(cfg, st, av, &base, seen, &cur, rep, changes, o->warn))) {
 		mm_err_set(err, rc, "report: %s", mm_strerror(rc));
 		goto out;
 	}
-	mm_fim_report_count(rep, "files", cur.n);
+	mm_fim_report_count(rep, "files", stats.files);
 	mm_fim_report_count(rep, "hashed", stats.hashed);
 	mm_fim_report_count(rep, "reused", stats.reused);
 	mm_fim_report_count(rep, "warnings", stats.warnings);
@@ -195,6 +182,7 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 		mm_fim_report_count(rep, "malware_signatures", sigs);
 	}
 out:
+	free(seen);
 	mm_fim_av_close(av);
 	mm_fim_set_release(&base);
 	mm_fim_set_release(&cur);

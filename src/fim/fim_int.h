@@ -33,14 +33,26 @@ int fim_journal_append(mm_fim_state *st, const mm_fim_set *s, const uint32_t *id
 bool fim_path_normal(const char *p, size_t n);
 /* Stream a vault object's verified content into out_fd. */
 int fim_vault_copy(mm_fim_state *st, const uint8_t h[MM_SHA256_LEN], int out_fd, mm_err *err) MM_MUST_USE;
-/* Compare base with cur and report; responds to added/changed files (scan, quarantine). */
+/*
+ * Compare base with cur and report; responds to added/changed files (scan,
+ * quarantine). seen (may be NULL) marks base entries found unchanged by the
+ * scan and therefore absent from cur.
+ */
 struct mm_fim_av;
 int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const mm_fim_set *base,
-		const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn) MM_MUST_USE;
+		const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes,
+		FILE *warn) MM_MUST_USE;
+static inline bool fim_seen(const uint8_t *seen, size_t i)
+{
+	return seen && (seen[i / 8] >> (i % 8) & 1);
+}
 
 /* Scan an added or changed file for malware and quarantine it when it must not stay. */
 int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, struct mm_fim_av *av, mm_fim_report *rep,
 		const mm_fim_set *s, const mm_fim_rec *r, bool added, FILE *warn) MM_MUST_USE;
+
+/* Append {time, event, path, detail} to the state's events.jsonl (best effort: the report has it too). */
+void fim_log_event(mm_fim_state *st, const char *event, const char *path, const char *detail);
 
 /* Append r whose strings are already in s's arena. */
 int fim_set_push(mm_fim_set *s, const mm_fim_rec *r) MM_MUST_USE;

@@ -195,6 +195,12 @@ typedef struct mm_fim_scan_opts {
 	mm_fim_state *journal;  /* append completed records to its resume journal */
 	unsigned files_per_second; /* governor; 0 = unlimited */
 	FILE *warn;             /* per-file problems (unreadable, vanished, too long); may be NULL */
+	/*
+	 * Optional bitmap over prev's entries: an entry whose stat is unchanged
+	 * (and, for a regular file, whose hash is reused) is marked here instead
+	 * of being added to out, so a quick check holds one copy of the tree.
+	 */
+	uint8_t *seen;
 } mm_fim_scan_opts;
 
 typedef struct mm_fim_scan_stats {

@@ -342,16 +342,19 @@ int mm_fim_report_finish(mm_fim_report *r)
 	if (r->fmt == MM_FIM_TEXT) {
 		fprintf(r->out, "summary:");
 		const char *sep = " ";
+		bool compare = strcmp(r->kind, "fim-check") == 0 || strcmp(r->kind, "fim-watch") == 0;
 		for (int k = 0; k < EV_COUNT; k++) {
-			if (!r->n[k] && k > MM_FIM_EV_MODIFIED)
+			if (!r->n[k] && (k > MM_FIM_EV_MODIFIED || !compare))
 				continue;
 			fprintf(r->out, "%s%llu %s", sep, (unsigned long long)r->n[k], ev_names[k]);
 			sep = ", ";
 		}
 		const char *key;
 		json_t *v;
-		json_object_foreach(r->counts, key, v)
-			fprintf(r->out, ", %lld %s", (long long)json_integer_value(v), key);
+		json_object_foreach(r->counts, key, v) {
+			fprintf(r->out, "%s%lld %s", sep, (long long)json_integer_value(v), key);
+			sep = ", ";
+		}
 		fputc('\n', r->out);
 	} else if (r->fmt == MM_FIM_JSON) {
 		char host[256] = "";
@@ -364,7 +367,7 @@ int mm_fim_report_finish(mm_fim_report *r)
 					"version", 1, "kind", r->kind, "host", host, "started", jtime(r->started),
 					"finished", jtime(mm_now_ns()), "summary", sum ? sum : json_null(),
 					"events", r->events);
-		char *txt = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+		char *txt = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 		if (txt) {
 			fprintf(r->out, "%s\n", txt);
 			free(txt);

@@ -294,17 +294,6 @@ out:
 	return rc;
 }
 
-static void log_event(mm_fim_state *st, const char *event, const char *path, const char *detail)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s}", "event", event, "path", path, "detail", detail);
-	char *line = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (line && mm_fim_state_event(st, line, NULL) != MM_OK) {
-		/* the report carries the event too */
-	}
-	free(line);
-	json_decref(j);
-}
-
 int mm_fim_restore(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_order *ord, mm_fim_report *rep,
 		   mm_err *err)
 {
@@ -382,11 +371,11 @@ int mm_fim_restore(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_orde
 		char detail[MM_ERR_MSG_MAX + 80];
 		if (restore_one(cfg, st, &base, recs[i], p, &e) != MM_OK) {
 			failed++;
-			log_event(st, "error", p, e.msg);
+			fim_log_event(st, "error", p, e.msg);
 			rc = mm_fim_report_event(rep, MM_FIM_EV_ERROR, p, NULL, NULL, NULL, NULL, e.msg);
 		} else {
 			snprintf(detail, sizeof detail, "order %s", ord->id);
-			log_event(st, "restored", p, detail);
+			fim_log_event(st, "restored", p, detail);
 			rc = mm_fim_report_event(rep, MM_FIM_EV_RESTORED, p, NULL, NULL, &base, recs[i], detail);
 		}
 		if (rc) {

@@ -452,6 +452,7 @@ typedef struct walker {
 	const mm_fim_set *prev;
 	bool full;
 	bool vault;
+	uint8_t *seen;
 	char path[MM_FIM_PATH_MAX + 2];
 	size_t plen;
 	job *jobs;
@@ -493,13 +494,21 @@ static int record(walker *w, int dfd, const char *name, const struct stat *sb)
 	fim_rec_from_stat(&r, sb);
 	if (w->root->protect)
 		r.flags |= MM_FIM_PROTECT;
+	const mm_fim_rec *old = w->prev ? mm_fim_set_find(w->prev, w->path, w->plen) : NULL;
+	bool same = old && old->type == r.type && old->size == r.size && old->ino == r.ino &&
+		    old->mtime_ns == r.mtime_ns && old->ctime_ns == r.ctime_ns;
+	if (same && w->seen && (r.type != MM_FIM_REG || (!w->full && (old->flags & MM_FIM_HASHED)))) {
+		size_t k = (size_t)(old - w->prev->recs);
+		w->seen[k / 8] |= (uint8_t)(1u << (k % 8));
+		w->stats->files++;
+		if (r.type == MM_FIM_REG)
+			w->stats->reused++;
+		return MM_OK;
+	}
 	int rc = fim_arena_put(w->out, w->path, w->plen, &r.path_off);
 	if (rc)
 		return rc;
 	r.path_len = (uint32_t)w->plen;
-	const mm_fim_rec *old = w->prev ? mm_fim_set_find(w->prev, w->path, w->plen) : NULL;
-	bool same = old && old->type == r.type && old->size == r.size && old->ino == r.ino &&
-		    old->mtime_ns == r.mtime_ns && old->ctime_ns == r.ctime_ns;
 	if (same) { /* ctime unchanged: xattrs and link target unchanged too */
 		if ((rc = fim_arena_put(w->out, w->prev->arena.p + old->xattr_off, old->xattr_len, &r.xattr_off)))
 			return rc;
@@ -648,6 +657,7 @@ int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set 
 	w.prev = o->prev;
 	w.full = o->full;
 	w.vault = o->vault != NULL;
+	w.seen = o->prev ? o->seen : NULL;
 	w.warn = o->warn;
 	w.stats = stats;
 	mm_buf_init(&w.xb, MM_FIM_XATTR_MAX + 16);

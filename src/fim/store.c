@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "fim/fim_int.h"
 #include "base/banned.h"
 
@@ -335,8 +337,19 @@ int mm_fim_baseline_encode(const mm_fim_set *s, mm_buf *out)
 	return rc;
 }
 
-int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *err)
+/* Give pages of a read-only file mapping back (they stay in the page cache): keeps RSS near one copy. */
+static void release_upto(const uint8_t *p, size_t off, size_t *released)
 {
+	size_t page = 4096, end = off & ~(page - 1);
+	if (end > *released + (4u << 20)) {
+		madvise((void *)(uintptr_t)(p + *released), end - *released, MADV_DONTNEED);
+		*released = end;
+	}
+}
+
+static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool mapped, mm_err *err)
+{
+	size_t released = 0;
 	const size_t hdr = 8 + 4 + 8 + MM_SHA256_LEN + 8, tr = 8 + MM_SHA256_LEN;
 	if (len < hdr + tr || memcmp(p, BL_MAGIC, 8) != 0)
 		return mm_err_set(err, MM_ECORRUPT, "not a mamori baseline (bad magic or too short)");
@@ -345,7 +358,22 @@ int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *
 	if (memcmp(p + len - tr, BL_END, 8) != 0)
 		return mm_err_set(err, MM_ECORRUPT, "baseline is truncated (no trailer)");
 	uint8_t h[MM_SHA256_LEN];
-	mm_sha256(p, len - tr, h);
+	if (mapped) {
+		mm_sha256_ctx *c = mm_sha256_new();
+		if (!c)
+			return mm_err_set(err, MM_ENOMEM, "out of memory");
+		for (size_t off = 0; off < len - tr;) {
+			size_t k = len - tr - off > (4u << 20) ? (4u << 20) : len - tr - off;
+			mm_sha256_update(c, p + off, k);
+			off += k;
+			release_upto(p, off, &released);
+		}
+		mm_sha256_final(c, h);
+		mm_sha256_free(c);
+		released = 0;
+	} else {
+		mm_sha256(p, len - tr, h);
+	}
 	if (!mm_ct_equal(h, p + len - MM_SHA256_LEN, MM_SHA256_LEN))
 		return mm_err_set(err, MM_ECORRUPT, "baseline checksum mismatch: the file is damaged or was altered");
 	mm_rd r;
@@ -360,6 +388,14 @@ int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *
 		return mm_err_set(err, MM_ECORRUPT, "baseline claims %llu entries (limit %u)",
 				  (unsigned long long)count, MM_FIM_FILES_MAX);
 	size_t first = s->n;
+	if (count > s->cap - s->n) { /* exactly what the header says: no growth slack */
+		mm_fim_rec *nr = realloc(s->recs, (s->n + count) * sizeof *nr);
+		if (!nr)
+			return mm_err_set(err, MM_ENOMEM, "baseline: out of memory for %llu entries",
+					  (unsigned long long)count);
+		s->recs = nr;
+		s->cap = s->n + count;
+	}
 	for (uint64_t i = 0; i < count; i++) {
 		uint32_t n;
 		const uint8_t *body;
@@ -371,6 +407,8 @@ int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *
 			return mm_err_set(err, MM_ECORRUPT, "baseline entry %llu is malformed",
 					  (unsigned long long)i);
 		}
+		if (mapped)
+			release_upto(p, r.off, &released);
 		/* strictly increasing paths: the invariant lookups rely on */
 		if (s->n - first > 1) {
 			const mm_fim_rec *a = &s->recs[s->n - 2], *b = &s->recs[s->n - 1];
@@ -385,6 +423,11 @@ int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *
 	memcpy(s->cfg_digest, dig, MM_SHA256_LEN);
 	s->sorted = true;
 	return MM_OK;
+}
+
+int mm_fim_baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *err)
+{
+	return baseline_decode(p, len, s, false, err);
 }
 
 int mm_fim_journal_decode(const uint8_t *p, size_t len, mm_fim_set *s, mm_err *err)
@@ -561,7 +604,7 @@ int mm_fim_state_load(mm_fim_state *st, mm_fim_set *s, mm_err *err)
 		return mm_err_set(err, MM_ENOTFOUND, "%s: no baseline yet (run `fim baseline` first)", st->dir);
 	if (rc)
 		return rc;
-	rc = mm_fim_baseline_decode(p ? p : (const uint8_t *)"", len, s, err);
+	rc = baseline_decode(p ? p : (const uint8_t *)"", len, s, p != NULL, err);
 	if (rc)
 		mm_err_prefix(err, "%s/%s", st->dir, FIM_BASELINE_NAME);
 	if (p)
@@ -623,6 +666,27 @@ int mm_fim_state_event(mm_fim_state *st, const char *json_line, mm_err *err)
 	free(line);
 	close(fd);
 	return rc;
+}
+
+/* Append one event to the state's local log (quarantine and restore events). */
+void fim_log_event(mm_fim_state *st, const char *event, const char *path, const char *detail)
+{
+	size_t n = strlen(path);
+	char *esc = malloc(4 * n + 1);
+	if (!esc)
+		return;
+	mm_fim_path_escape(path, n, esc, 4 * n + 1);
+	char when[48];
+	mm_time_format(mm_now_ns(), 540, when, sizeof when);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "event", event, "path", esc, "detail",
+			      detail ? detail : "");
+	char *line = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (line && mm_fim_state_event(st, line, NULL) != MM_OK) {
+		/* the report still carries the event; the local log is a copy */
+	}
+	free(line);
+	json_decref(j);
+	free(esc);
 }
 
 /* ---- resume journal ---- */

@@ -325,14 +325,24 @@ static int rescan(watcher *w, mm_err *err)
 {
 	mm_fim_set cur;
 	mm_fim_set_init(&cur);
-	mm_fim_scan_opts o = {.prev = &w->base, .files_per_second = w->cfg->files_per_second, .warn = w->warn};
+	uint8_t *seen = calloc(w->base.n / 8 + 1, 1);
+	if (!seen)
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	mm_fim_scan_opts o = {.prev = &w->base, .files_per_second = w->cfg->files_per_second, .warn = w->warn,
+			      .seen = seen};
 	int rc = mm_fim_scan(w->cfg, &o, &cur, NULL, err);
 	size_t i = 0, k = 0;
 	while (!rc && (i < w->base.n || k < cur.n)) {
 		const mm_fim_rec *a = i < w->base.n ? &w->base.recs[i] : NULL;
 		const mm_fim_rec *b = k < cur.n ? &cur.recs[k] : NULL;
 		int c = !a ? 1 : !b ? -1 : strcmp(mm_fim_rec_path(&w->base, a), mm_fim_rec_path(&cur, b));
-		if (c < 0) {
+		if (c < 0 && fim_seen(seen, i)) {
+			/* unchanged since the baseline: clear what was reported about it */
+			slot *rs = smap_find(&w->reported, mm_fim_rec_path(&w->base, a));
+			if (rs)
+				smap_del(&w->reported, rs);
+			i++;
+		} else if (c < 0) {
 			rc = judge(w, mm_fim_rec_path(&w->base, a), &cur, NULL);
 			i++;
 		} else if (c > 0) {
@@ -346,6 +356,7 @@ static int rescan(watcher *w, mm_err *err)
 		}
 	}
 	mm_fim_set_release(&cur);
+	free(seen);
 	w->overflow = false;
 	w->next_rescan = mm_mono_ns() + (int64_t)(w->cfg->rescan_seconds ? w->cfg->rescan_seconds : 3600) * 1000000000;
 	return rc;
