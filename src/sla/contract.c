@@ -14,7 +14,7 @@
 #include "sla/mm_sla.h"
 #include "base/banned.h"
 
-#define PATH_MAX_ 128
+#define JSON_PATH_MAX 128 /* "$.calendar.closed_days[255].name" and the like */
 
 typedef struct ctx {
 	const char *origin;
@@ -177,7 +177,7 @@ static int parse_calendar(const ctx *x, const json_t *cal, mm_cal_config *cfg)
 		if (json_array_size(cd) > MM_CAL_CLOSED_MAX)
 			return fail(x, "$.calendar.closed_days", "has more than %d days", MM_CAL_CLOSED_MAX);
 		for (size_t i = 0; i < json_array_size(cd); i++) {
-			char path[PATH_MAX_], sub[PATH_MAX_];
+			char path[JSON_PATH_MAX], sub[JSON_PATH_MAX];
 			const json_t *e = json_array_get(cd, i);
 			snprintf(path, sizeof path, "$.calendar.closed_days[%zu]", i);
 			if ((rc = want_object(x, e, path)) || (rc = only_keys(x, e, path, day_keys)))
@@ -217,7 +217,7 @@ static int parse_kind(const ctx *x, const json_t *e, const char *path, mm_sla_ru
 {
 	static const mm_sla_kind kinds[] = {MM_SLA_WALL_CLOCK, MM_SLA_TIME_ON_DAY, MM_SLA_BUSINESS_MINUTES,
 					    MM_SLA_WITHIN_DAYS};
-	char sub[PATH_MAX_];
+	char sub[JSON_PATH_MAX];
 	snprintf(sub, sizeof sub, "%s.kind", path);
 	const char *k = json_string_value(json_object_get(e, "kind"));
 	if (!json_object_get(e, "kind"))
@@ -254,7 +254,7 @@ static int parse_rule_params(const ctx *x, const json_t *e, const char *path, mm
 	if (rc)
 		return rc;
 
-	char sub[PATH_MAX_];
+	char sub[JSON_PATH_MAX];
 #define SUB(key) (snprintf(sub, sizeof sub, "%s.%s", path, key), sub)
 	switch (r->kind) {
 	case MM_SLA_WALL_CLOCK:
@@ -300,7 +300,7 @@ static int parse_rules(const ctx *x, const json_t *sla, mm_contract *c)
 	if (json_array_size(sla) > MM_SLA_RULES_MAX)
 		return fail(x, "$.sla", "has more than %d rules", MM_SLA_RULES_MAX);
 	for (size_t i = 0; i < json_array_size(sla); i++) {
-		char path[PATH_MAX_], sub[PATH_MAX_];
+		char path[JSON_PATH_MAX], sub[JSON_PATH_MAX];
 		const json_t *e = json_array_get(sla, i);
 		mm_sla_rule *r = &c->rules[c->nrules];
 		int rc;
