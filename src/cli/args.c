@@ -37,7 +37,8 @@ int cli_parse(cli_args *a, int argc, char **argv, const char *spec)
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
 		/* one-letter options ("-o FILE") are spelled in the spec as their letter */
-		bool shortopt = !only_pos && s[0] == '-' && s[1] && s[1] != '-' && s[2] == '\0';
+		bool shortopt = !only_pos && s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) &&
+				s[2] == '\0'; /* "-1" stays a number */
 		if (!shortopt && (only_pos || s[0] != '-' || s[1] != '-' || s[2] == '\0')) {
 			if (!only_pos && strcmp(s, "--") == 0) {
 				only_pos = true;
