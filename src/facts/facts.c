@@ -374,7 +374,7 @@ int facts_parse_buffer(mm_facts *f, const fparser *p, const char *source, const 
 	if (p->bytes) {
 		rc = p->bytes(&s, data, len);
 		if (rc != MM_OK && rc != MM_ELIMIT && s.status < 0)
-			src_set(&s, ST_ERROR, "%s", mm_strerror(rc));
+			src_set(&s, ST_ERROR, "%s", s.why[0] ? s.why : mm_strerror(rc));
 		if (rc == MM_EINVAL || rc == MM_ELIMIT)
 			rc = MM_OK;
 	} else {

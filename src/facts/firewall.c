@@ -86,6 +86,14 @@ static struct nft_state *nft_st(fsrc *s)
 		}
 		mm_buf_init(st->norm, MM_FACTS_CONFIG_MAX);
 		mm_buf_init(st->stmt, MM_FACTS_FIELD_MAX);
+		/* the statement buffer always has memory: it is trimmed in place */
+		if (mm_buf_reserve(st->stmt, 64) != MM_OK || mm_buf_puts(st->stmt, "") != MM_OK) {
+			mm_buf_release(st->stmt);
+			free(st->norm);
+			free(st->stmt);
+			st->norm = st->stmt = NULL;
+			return NULL;
+		}
 	}
 	return st;
 }
@@ -131,9 +139,20 @@ static int chain_attrs(struct nft_state *st, char *t)
 }
 
 /* One complete statement (no braces of its own block). */
+/* Collapse runs of blanks (a statement continued over lines) in place. */
+static void squeeze(char *t)
+{
+	char *o = t;
+	for (char *p = t; *p; p++)
+		if (*p != ' ' || (o > t && o[-1] != ' '))
+			*o++ = *p;
+	*o = '\0';
+}
+
 static int nft_statement(fsrc *s, struct nft_state *st, bool opens_block)
 {
 	char *t = str_trim((char *)(st->stmt->p ? st->stmt->p : (uint8_t *)""));
+	squeeze(t);
 	int rc = MM_OK;
 	if (!*t && !opens_block)
 		goto out;

@@ -86,8 +86,9 @@ int src_bad(fsrc *s, const char *why)
 static int deliver(fsrc *s, char *line, size_t len)
 {
 	s->lineno++;
-	if (s->skip_first) {
+	if (s->skip_first) { /* the partial line where a tail read starts */
 		s->skip_first = false;
+		s->overlong = false;
 		return MM_OK;
 	}
 	if (s->overlong) {
