@@ -81,6 +81,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
 mbs() { awk -v mb="$1" -v s="$2" 'BEGIN {printf "%.0f", mb * 1.048576 / s}'; }
 big_mbs=$(mbs "$big_total" "${WALL[mamori_big]}")
 big_pct=$(awk -v m="$big_mbs" -v o="$ossl_mbs" -v c="$cores" 'BEGIN {printf "%.0f", 100 * m / (o * c)}')
+verdicts() {
+  local out="" q f
+  q=$(awk -v a="${WALL[aide_init]}" -v b="${WALL[mamori_baseline]}" 'BEGIN {print (a / b >= 3) ? "met" : "NOT met"}')
+  out+="baseline ≥ 3× AIDE $q; "
+  q=$(awk -v a="${WALL[aide2_check]}" -v b="${WALL[mamori_full]}" 'BEGIN {print (a / b >= 3) ? "met" : "NOT met"}')
+  out+="full check ≥ 3× AIDE (2 workers) $q; "
+  q=$(awk -v a="${WALL[mamori_full]}" -v b="${WALL[mamori_check]}" 'BEGIN {print (a / b >= 10) ? "met" : "NOT met"}')
+  out+="quick ≥ 10× full $q; "
+  out+="large files ≥ 80% $( [ "$big_pct" -ge 80 ] && echo met || echo "NOT met"); "
+  for f in mamori_baseline mamori_check mamori_full; do
+    [ "${RSS[$f]}" -lt 32768 ] && q=met || q="NOT met"; out+="RSS < 32 MB ${f#mamori_} $q; "
+  done
+  echo "${out%; }."
+}
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 shani=$(grep -q sha_ni /proc/cpuinfo && echo "SHA-NI" || echo "no SHA-NI")
 fs=$(df -T "$tree" | awk 'NR==2 {print $2}')
@@ -100,12 +114,12 @@ mamori records the same plus xattrs and link targets. One core's SHA-256: \`open
 | baseline, whole tree | ${WALL[mamori_baseline]} s | ${WALL[aide_init]} s | ${WALL[aide2_init]} s | ${WALL[sha256sum]} s | $(ratio "${WALL[aide_init]}" "${WALL[mamori_baseline]}")× / $(ratio "${WALL[aide2_init]}" "${WALL[mamori_baseline]}")× |
 | check, unchanged tree (quick) | ${WALL[mamori_check]} s | ${WALL[aide_check]} s | ${WALL[aide2_check]} s | — | $(ratio "${WALL[aide_check]}" "${WALL[mamori_check]}")× / $(ratio "${WALL[aide2_check]}" "${WALL[mamori_check]}")× |
 | check --full (re-hash all) | ${WALL[mamori_full]} s | (AIDE always re-hashes) | | | $(ratio "${WALL[aide_check]}" "${WALL[mamori_full]}")× / $(ratio "${WALL[aide2_check]}" "${WALL[mamori_full]}")× |
-| peak RSS baseline / check | $((RSS[mamori_baseline] / 1024)) / $((RSS[mamori_check] / 1024)) MiB | $((RSS[aide_init] / 1024)) / $((RSS[aide_check] / 1024)) MiB | $((RSS[aide2_init] / 1024)) / $((RSS[aide2_check] / 1024)) MiB | | |
+| peak RSS baseline / check (quick; full) | $((RSS[mamori_baseline] / 1024)) / $((RSS[mamori_check] / 1024)); $((RSS[mamori_full] / 1024)) MiB | $((RSS[aide_init] / 1024)) / $((RSS[aide_check] / 1024)) MiB | $((RSS[aide2_init] / 1024)) / $((RSS[aide2_check] / 1024)) MiB | | |
 
 - Quick check vs full check: **$(ratio "${WALL[mamori_full]}" "${WALL[mamori_check]}")×** faster (target ≥ 10×).
 - Large files alone ($big × $big_mib MiB): mamori **$big_mbs MB/s** = $big_pct% of cores × one core's
   SHA-256 ($cores × $ossl_mbs MB/s; target ≥ 80%); sha256sum -P2: $(mbs "$big_total" "${WALL[sha256sum_big]}") MB/s.
-- Targets: ≥ 3× AIDE on baseline and check; peak RSS < 32 MB.
+- Targets: ≥ 3× AIDE on baseline and check; peak RSS < 32 MB. This run: $(verdicts)
 <!-- fim:end -->
 EOF
 )
