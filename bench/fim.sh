@@ -7,7 +7,7 @@
 # 2 workers), sha256sum via xargs -P2, and `openssl speed -evp sha256` as
 # the hashing limit; large files alone too. Writes its section of
 # bench/RESULTS.md.
-# Usage: bench/fim.sh            (env: FIM_BENCH_DIR, FIM_FILES, FIM_BIG, FIM_BIG_MIB, BUILD)
+# Usage: bench/fim.sh   (env: FIM_BENCH_DIR, FIM_FILES, FIM_BIG, FIM_BIG_MIB, BUILD, FIM_RESULTS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench >/dev/null
@@ -123,7 +123,7 @@ mamori records the same plus xattrs and link targets. One core's SHA-256: \`open
 <!-- fim:end -->
 EOF
 )
-res=bench/RESULTS.md
+res=${FIM_RESULTS:-bench/RESULTS.md}
 [ -f "$res" ] || printf '# Benchmark results\n\nEach section is written by its bench script; numbers from one run on the machine named.\n' >"$res"
 python3 - "$res" "$section" <<'PY'
 import sys, re
