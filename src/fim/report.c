@@ -156,7 +156,7 @@ static json_t *jstr_escaped(const char *p, size_t n)
 static json_t *jtime(int64_t ns)
 {
 	char t[48];
-	mm_time_format(ns, 540, t, sizeof t);
+	mm_time_format(ns, 0, t, sizeof t);
 	return json_string(t);
 }
 
@@ -363,9 +363,10 @@ int mm_fim_report_finish(mm_fim_report *r)
 		for (int k = 0; sum && k < EV_COUNT; k++)
 			json_object_set_new(sum, ev_names[k], json_integer((json_int_t)r->n[k]));
 		json_object_update(sum, r->counts);
-		json_t *doc = json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:O}", "format", "mamori-agent-report",
-					"version", 1, "kind", r->kind, "host", host, "started", jtime(r->started),
-					"finished", jtime(mm_now_ns()), "summary", sum ? sum : json_null(),
+		json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:{s:s}, s:o, s:o, s:o, s:O}", "format",
+					"mamori-report/1", "agent", "name", "mamori-agent", "version", MM_VERSION,
+					"kind", r->kind, "host", "hostname", host, "started_at", jtime(r->started),
+					"finished_at", jtime(mm_now_ns()), "summary", sum ? sum : json_null(),
 					"events", r->events);
 		char *txt = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 		if (txt) {

@@ -677,7 +677,7 @@ void fim_log_event(mm_fim_state *st, const char *event, const char *path, const 
 		return;
 	mm_fim_path_escape(path, n, esc, 4 * n + 1);
 	char when[48];
-	mm_time_format(mm_now_ns(), 540, when, sizeof when);
+	mm_time_format(mm_now_ns(), 0, when, sizeof when);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "event", event, "path", esc, "detail",
 			      detail ? detail : "");
 	char *line = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -376,7 +376,7 @@ int mm_fim_quarantine(mm_fim_state *st, const char *path, const char *reason, ch
 	fim_hex(sha, shex);
 	int64_t t = mm_now_ns();
 	snprintf(id_out, idlen, "Q%lld-%s", (long long)(t / 1000000000), rhex);
-	mm_time_format(t, 540, when, sizeof when);
+	mm_time_format(t, 0, when, sizeof when);
 	/* the object: the vault writer's temp file, moved under quarantine/ with mode 0 */
 	char qrel[160], mrel[160];
 	snprintf(qrel, sizeof qrel, "vault/quarantine/%s.z", id_out);

@@ -38,7 +38,7 @@ expect_out "1 added, 1 removed, 3 modified"
 
 expect_rc 1 "$A" fim check --path "$tree/etc" --protect "$tree/www" --state "$st" --format json --full
 j() { jq -e --arg t "$tree" "$1" "$T/out" >/dev/null || { cat "$T/out"; fail "JSON report: $1"; }; ok; }
-j '.format == "mamori-agent-report" and .kind == "fim-check"'
+j '.format == "mamori-report/1" and .kind == "fim-check" and .agent.name == "mamori-agent"'
 j '[.events[] | select(.event == "added" and .path == $t + "/etc/app/new.conf")] | length == 1'
 j '[.events[] | select(.event == "removed" and .path == $t + "/etc/app/users")] | length == 1'
 j '.events[] | select(.path == $t + "/etc/app/app.conf") | .changes.size == {"before": 10, "after": 12}'
