@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent.h"
 #include "crypto/mm_crypto.h"
 #include "fim/mm_fim.h"
 #include "base/banned.h"
-
-int agent_cmd_fim(int argc, char **argv);
 
 #define OPT_MAX 64
 
