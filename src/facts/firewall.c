@@ -447,12 +447,12 @@ int parse_nft_json(fsrc *s, const uint8_t *p, size_t n)
 	size_t i;
 	json_t *el;
 	json_array_foreach(arr, i, el) {
-		const char *kind;
-		json_t *obj;
 		if (!json_is_object(el) || json_object_size(el) != 1)
 			continue;
-		json_object_foreach(el, kind, obj) break;
-		if (!json_is_object(obj) || strcmp(kind, "metainfo") == 0)
+		void *it = json_object_iter(el);
+		const char *kind = json_object_iter_key(it);
+		json_t *obj = json_object_iter_value(it);
+		if (!kind || !json_is_object(obj) || strcmp(kind, "metainfo") == 0)
 			continue;
 		rc = nft_json_line(&norm, kind, obj);
 		if (rc)
