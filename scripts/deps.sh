@@ -18,6 +18,7 @@ test_pkgs=(
 # Peers the benchmarks compare against (bench/*.sh).
 bench_pkgs=(
   aide
+  openscap-scanner lynis  # bench/agent.sh: inspection peers
 )
 
 want=("${build_pkgs[@]}")
