@@ -200,32 +200,23 @@ int parse_keyvalue_line(fsrc *s, char *line, size_t len)
 	return ROW(s->f, s, "INSERT INTO login_defs VALUES(?,?,?)", FS(key), v, FI(s->lineno));
 }
 
-static int read_source(mm_facts *f, const char *collector, const char *rel, line_fn fn,
-		       const char *arg)
-{
-	fsrc s;
-	src_init(&s, f, collector, rel);
-	s.arg = arg;
-	s.sensitive = fn == parse_shadow_line;
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
-}
 
 int collect_accounts(mm_facts *f)
 {
-	int rc = read_source(f, "accounts", "etc/passwd", parse_passwd_line, NULL);
+	int rc = facts_read_config(f, "accounts", "etc/passwd", parse_passwd_line, NULL, NULL, 0);
 	if (!rc)
-		rc = read_source(f, "accounts", "etc/shadow", parse_shadow_line, NULL);
+		rc = facts_read_config(f, "accounts", "etc/shadow", parse_shadow_line, NULL, NULL,
+				       FR_SENSITIVE);
 	if (!rc)
-		rc = read_source(f, "accounts", "etc/group", parse_group_line, NULL);
+		rc = facts_read_config(f, "accounts", "etc/group", parse_group_line, NULL, NULL, 0);
 	if (!rc)
-		rc = read_source(f, "login_defs", "etc/login.defs", parse_keyvalue_line, "login_defs");
+		rc = facts_read_config(f, "login_defs", "etc/login.defs", parse_keyvalue_line, NULL,
+				       "login_defs", 0);
 	return rc;
 }
 
 /* Used by pam.c for pwquality.conf(.d) and faillock.conf. */
 int facts_read_keyvalue(mm_facts *f, const char *collector, const char *rel, const char *table)
 {
-	return read_source(f, collector, rel, parse_keyvalue_line, table);
+	return facts_read_config(f, collector, rel, parse_keyvalue_line, NULL, table, 0);
 }

@@ -47,18 +47,6 @@ static int parse_lock_line(fsrc *s, char *line, size_t len)
 	return rc;
 }
 
-static int read_file(mm_facts *f, const char *rel, line_fn fn, const char *arg)
-{
-	fsrc s;
-	char st[FACTS_STATE_MAX];
-	memset(st, 0, sizeof st);
-	src_init(&s, f, "desktop", rel);
-	s.st = st;
-	s.arg = arg;
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
-}
 
 static int read_dconf_db(mm_facts *f, const char *dbdir)
 {
@@ -75,7 +63,7 @@ static int read_dconf_db(mm_facts *f, const char *dbdir)
 		if (fd < 0)
 			continue;
 		close(fd);
-		rc = read_file(f, rel, parse_ini_line, "dconf");
+		rc = facts_read_config(f, "desktop", rel, parse_ini_line, NULL, "dconf", 0);
 	}
 	fdir_release(&d);
 	char locks[768];
@@ -84,7 +72,7 @@ static int read_dconf_db(mm_facts *f, const char *dbdir)
 		for (size_t i = 0; rc == MM_OK && i < d.n; i++) {
 			char rel[1024];
 			snprintf(rel, sizeof rel, "%s/%s", locks, d.names[i]);
-			rc = read_file(f, rel, parse_lock_line, NULL);
+			rc = facts_read_config(f, "desktop", rel, parse_lock_line, NULL, NULL, 0);
 		}
 		fdir_release(&d);
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/mm_crypto.h"
 #include "facts/facts_int.h"
 #include "base/banned.h"
 
@@ -43,6 +44,10 @@ int mm_facts_open(mm_facts **out, const char *root, int64_t now_s, mm_err *err)
 	f->rootfd = -1;
 	mm_buf_init(&f->scratch, (size_t)MM_FACTS_EXEC_OUT_MAX * 4 + 16);
 	int rc = MM_OK;
+	if (mm_crypto_init() != MM_OK) { /* rulesets are hashed */
+		rc = mm_err_set(err, MM_ECRYPTO, "cannot initialise cryptography");
+		goto fail;
+	}
 	if (!root || !*root)
 		root = "/";
 	if (!realpath(root, f->root)) {

@@ -125,6 +125,15 @@ int facts_openat(mm_facts *f, const char *rel, bool dir);
  * Returns a fatal rc only (database, memory); file problems are statuses.
  */
 int src_read_lines(fsrc *s, const char *rel, uint64_t limit, bool tail, line_fn fn);
+/*
+ * Read a configuration file (at most MM_FACTS_CONFIG_MAX) of collector
+ * through fn with zeroed parser state and s->arg = arg, then finish (may
+ * be NULL), and record its status. FR_QUIET_MISSING: no status row when
+ * the file does not exist (optional files); FR_SENSITIVE: wipe buffers.
+ */
+enum { FR_QUIET_MISSING = 1, FR_SENSITIVE = 2 };
+int facts_read_config(mm_facts *f, const char *collector, const char *rel, line_fn fn,
+		      int (*finish)(fsrc *), const char *arg, unsigned flags);
 /* Feed bytes as if read from a file (mm_facts_parse, captured output). */
 int src_feed(fsrc *s, const char *data, size_t len, bool final);
 /*

@@ -43,16 +43,6 @@ static int parse_journald_line(fsrc *s, char *line, size_t len)
 		   FS(str_trim(eq + 1)), FS(s->source), FI(s->lineno));
 }
 
-static int read_one(mm_facts *f, const char *rel, line_fn fn, bool quiet)
-{
-	fsrc s;
-	src_init(&s, f, "logging", rel);
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
-	if (quiet && s.status == ST_MISSING)
-		return rc;
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
-}
 
 static int read_dir(mm_facts *f, const char *dir, line_fn fn)
 {
@@ -66,7 +56,7 @@ static int read_dir(mm_facts *f, const char *dir, line_fn fn)
 			continue;
 		char rel[512];
 		snprintf(rel, sizeof rel, "%s/%s", dir, d.names[i]);
-		rc = read_one(f, rel, fn, true);
+		rc = facts_read_config(f, "logging", rel, fn, NULL, NULL, FR_QUIET_MISSING);
 	}
 	fdir_release(&d);
 	return rc;
@@ -74,11 +64,12 @@ static int read_dir(mm_facts *f, const char *dir, line_fn fn)
 
 int collect_logging(mm_facts *f)
 {
-	int rc = read_one(f, "etc/rsyslog.conf", parse_rsyslog_line, false);
+	int rc = facts_read_config(f, "logging", "etc/rsyslog.conf", parse_rsyslog_line, NULL, NULL, 0);
 	if (!rc)
 		rc = read_dir(f, "etc/rsyslog.d", parse_rsyslog_line);
 	if (!rc)
-		rc = read_one(f, "etc/systemd/journald.conf", parse_journald_line, false);
+		rc = facts_read_config(f, "logging", "etc/systemd/journald.conf", parse_journald_line, NULL,
+				       NULL, 0);
 	if (!rc)
 		rc = read_dir(f, "etc/systemd/journald.conf.d", parse_journald_line);
 	return rc;

@@ -336,19 +336,7 @@ int parse_ifupdown_line(fsrc *s, char *line, size_t len)
 
 static int read_lines(mm_facts *f, const char *rel, line_fn fn, const char *arg, bool quiet)
 {
-	fsrc s;
-	char st[FACTS_STATE_MAX];
-	memset(st, 0, sizeof st);
-	src_init(&s, f, "network", rel);
-	s.st = st;
-	s.arg = arg;
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
-	if (quiet && s.status == ST_MISSING) {
-		free(s.lbuf);
-		return rc;
-	}
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
+	return facts_read_config(f, "network", rel, fn, NULL, arg, quiet ? FR_QUIET_MISSING : 0);
 }
 
 static int read_dir_files(mm_facts *f, const char *dir, const char *suffix, line_fn fn,

@@ -114,13 +114,7 @@ int collect_pam(mm_facts *f)
 				continue;
 			char rel[512];
 			snprintf(rel, sizeof rel, "etc/pam.d/%s", d.names[i]);
-			fsrc s;
-			src_init(&s, f, "pam", rel);
-			s.arg = d.names[i];
-			rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, parse_pam_line);
-			int frc = src_finish(&s);
-			if (!rc)
-				rc = frc;
+			rc = facts_read_config(f, "pam", rel, parse_pam_line, NULL, d.names[i], 0);
 		}
 		fdir_release(&d);
 	}

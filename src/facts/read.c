@@ -209,6 +209,31 @@ out:
 	return rc;
 }
 
+int facts_read_config(mm_facts *f, const char *collector, const char *rel, line_fn fn,
+		      int (*finish)(fsrc *), const char *arg, unsigned flags)
+{
+	fsrc s;
+	char *st = calloc(1, FACTS_STATE_MAX);
+	if (!st)
+		return MM_ENOMEM;
+	src_init(&s, f, collector, rel);
+	s.st = st;
+	s.arg = arg;
+	s.sensitive = flags & FR_SENSITIVE;
+	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
+	if (rc == MM_OK && finish && s.status < 0)
+		rc = finish(&s);
+	if (rc == MM_ELIMIT)
+		rc = MM_OK; /* recorded by src_finish */
+	int frc = MM_OK;
+	if ((flags & FR_QUIET_MISSING) && s.status == ST_MISSING)
+		free(s.lbuf);
+	else
+		frc = src_finish(&s);
+	free(st);
+	return rc ? rc : frc;
+}
+
 ssize_t facts_read_small(mm_facts *f, const char *rel, char *buf, size_t cap)
 {
 	int fd = facts_openat(f, rel, false);

@@ -226,25 +226,12 @@ int parse_exports_line(fsrc *s, char *line, size_t len)
 	return rc;
 }
 
-static int read_one(mm_facts *f, const char *rel, line_fn fn, int (*finish)(fsrc *))
-{
-	fsrc s;
-	char st[FACTS_STATE_MAX];
-	memset(st, 0, sizeof st);
-	src_init(&s, f, "shares", rel);
-	s.st = st;
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, fn);
-	if (rc == MM_OK && finish && s.status < 0)
-		rc = finish(&s);
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
-}
 
 int collect_shares(mm_facts *f)
 {
-	int rc = read_one(f, "etc/samba/smb.conf", parse_smb_line, finish_smb);
+	int rc = facts_read_config(f, "shares", "etc/samba/smb.conf", parse_smb_line, finish_smb, NULL, 0);
 	if (!rc)
-		rc = read_one(f, "etc/exports", parse_exports_line, NULL);
+		rc = facts_read_config(f, "shares", "etc/exports", parse_exports_line, NULL, NULL, 0);
 	fdir d;
 	if (!rc && facts_listdir(f, "etc/exports.d", &d) == 0) {
 		for (size_t i = 0; rc == MM_OK && i < d.n; i++) {
@@ -253,7 +240,7 @@ int collect_shares(mm_facts *f)
 				continue;
 			char rel[512];
 			snprintf(rel, sizeof rel, "etc/exports.d/%s", d.names[i]);
-			rc = read_one(f, rel, parse_exports_line, NULL);
+			rc = facts_read_config(f, "shares", rel, parse_exports_line, NULL, NULL, 0);
 		}
 		fdir_release(&d);
 	}

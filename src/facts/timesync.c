@@ -126,13 +126,7 @@ static int parse_ntp_line(fsrc *s, char *line, size_t len)
 
 static int read_conf(mm_facts *f, const char *rel)
 {
-	fsrc s;
-	src_init(&s, f, "time_sync", rel);
-	int rc = src_read_lines(&s, rel, MM_FACTS_CONFIG_MAX, false, parse_ntp_line);
-	if (s.status == ST_MISSING)
-		return rc;
-	int frc = src_finish(&s);
-	return rc ? rc : frc;
+	return facts_read_config(f, "time_sync", rel, parse_ntp_line, NULL, NULL, FR_QUIET_MISSING);
 }
 
 int collect_time_sync(mm_facts *f)

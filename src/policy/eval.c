@@ -363,8 +363,10 @@ static json_t *eval_check(sqlite3 *db, const mm_policy *p, const pcheck *k, int 
 	}
 	if (run_query(db, k->sql, &q, true) != 0) {
 		st = R_ERROR;
+		char ja[1200];
 		snprintf(msg, sizeof msg, "SQL: %s", q.why);
-		why = reason(msg, msg);
+		snprintf(ja, sizeof ja, "SQL を実行できませんでした: %s", q.why);
+		why = reason(ja, msg);
 		goto done;
 	}
 	st = q.count ? R_FAIL : R_PASS;

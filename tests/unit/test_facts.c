@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,6 +343,14 @@ static void put(const char *rel, const char *text)
 	fclose(fp);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static char *status_of(mm_facts *f, const char *source)
 {
 	char sql[512];
@@ -431,6 +440,7 @@ static void test_hostile_tree(void **state)
 	unlink(q);
 	snprintf(q, sizeof q, "%s/var/log/auth.log.1", tree);
 	unlink(q);
+	assert_int_equal(nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* The fixture hosts: the owning process of a socket comes from proc/[pid]/fd. */
