@@ -341,7 +341,7 @@ const fparser facts_parsers[] = {
 	{"clamav_log", "antimalware", parse_clamav_log_line, NULL, NULL, NULL},
 	{"nftables_conf", "firewall", parse_nft_text_line, NULL, finish_nft_text, NULL},
 	{"nft_json", "firewall", NULL, parse_nft_json, NULL, NULL},
-	{"iptables_save", "firewall", parse_iptables_line, NULL, NULL, NULL},
+	{"iptables_save", "firewall", parse_iptables_line, NULL, finish_iptables, NULL},
 	{"resolv_conf", "network", parse_resolv_line, NULL, NULL, NULL},
 	{"ifupdown", "network", parse_ifupdown_line, NULL, NULL, NULL},
 	{"dconf", "desktop", parse_ini_line, NULL, NULL, "dconf"},
@@ -385,8 +385,11 @@ int facts_parse_buffer(mm_facts *f, const fparser *p, const char *source, const 
 	} else {
 		s.fn = p->line;
 		rc = src_feed(&s, data, len, true);
-		if (rc == MM_OK && p->finish)
-			rc = p->finish(&s);
+		if ((rc == MM_OK || rc == MM_ELIMIT) && p->finish) { /* finish also frees parser state */
+			int frc = p->finish(&s);
+			if (rc == MM_OK)
+				rc = frc;
+		}
 	}
 	if (rc == MM_ELIMIT) {
 		s.rc = rc;

@@ -232,6 +232,7 @@ int parse_utmp_bytes(fsrc *s, const uint8_t *p, size_t n);
 int parse_nft_text_line(fsrc *s, char *line, size_t len);
 int finish_nft_text(fsrc *s);
 int parse_iptables_line(fsrc *s, char *line, size_t len);
+int finish_iptables(fsrc *s);
 int parse_nft_json(fsrc *s, const uint8_t *p, size_t n);
 int parse_rpm_header(fsrc *s, const uint8_t *p, size_t n);
 int parse_resolv_line(fsrc *s, char *line, size_t len);

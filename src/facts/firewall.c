@@ -322,24 +322,39 @@ int finish_nft_text(fsrc *s)
 
 /* ---- iptables-save ---- */
 
+struct ipt_state {
+	char table[NFT_NAME];
+	mm_buf *norm;
+	int64_t rules;
+};
+_Static_assert(sizeof(struct ipt_state) <= FACTS_STATE_MAX, "iptables state");
+
 int parse_iptables_line(fsrc *s, char *line, size_t len)
 {
 	(void)len;
+	struct ipt_state *st = s->st;
+	if (!st->norm) {
+		if (!(st->norm = calloc(1, sizeof *st->norm)))
+			return MM_ENOMEM;
+		mm_buf_init(st->norm, MM_FACTS_EXEC_OUT_MAX);
+	}
 	char *t = str_trim(line);
+	if (t[0] == '[') { /* "[pkts:bytes] -A ..." from iptables-save -c */
+		char *close = strchr(t, ']');
+		t = close ? str_trim(close + 1) : t;
+	}
 	if (!*t || *t == '#')
 		return MM_OK;
-	/* the table is remembered in the parser state */
-	char *table = s->st;
 	if (t[0] == '*') {
-		snprintf(table, NFT_NAME, "%s", t + 1);
-		return MM_OK;
+		snprintf(st->table, sizeof st->table, "%s", t + 1);
+		return norm_add(st->norm, t);
 	}
-	if (!table[0])
+	if (!st->table[0])
 		return src_bad(s, "rule before a table ('*filter')");
 	if (t[0] == ':') {
-		char *w[3];
-		char tmp[MM_FACTS_LINE_MAX + 1];
+		char tmp[MM_FACTS_FIELD_MAX + 1];
 		snprintf(tmp, sizeof tmp, "%s", t + 1);
+		char *w[3];
 		if (words(tmp, w, 3) < 2)
 			return src_bad(s, "malformed chain line");
 		char hook[NFT_NAME], policy[NFT_NAME];
@@ -351,55 +366,41 @@ int parse_iptables_line(fsrc *s, char *line, size_t len)
 		for (size_t i = 0; i <= pl; i++)
 			policy[i] = (char)tolower((unsigned char)w[1][i]);
 		bool builtin = strcmp(w[1], "-") != 0;
-		return ROW(s->f, s, "INSERT INTO firewall_chains VALUES(?,?,?,?,?,?,?)", FS("ip"),
-			   FS(table), FS(w[0]), builtin ? FS(table) : FNULL, builtin ? FS(hook) : FNULL,
-			   FNULL, builtin ? FS(policy) : FNULL);
+		char chain_line[2 * NFT_NAME + 4];
+		snprintf(chain_line, sizeof chain_line, ":%s %s", w[0], w[1]); /* without counters */
+		int rc = norm_add(st->norm, chain_line);
+		return rc ? rc
+			  : ROW(s->f, s, "INSERT INTO firewall_chains VALUES(?,?,?,?,?,?,?)", FS("ip"),
+				FS(st->table), FS(w[0]), builtin ? FS(st->table) : FNULL,
+				builtin ? FS(hook) : FNULL, FNULL, builtin ? FS(policy) : FNULL);
 	}
 	if (str_starts(t, "-A ")) {
 		char *rest = t + 3;
 		char *sp = strchr(rest, ' ');
 		size_t cl = sp ? (size_t)(sp - rest) : strlen(rest);
-		return ROW(s->f, s, "INSERT INTO firewall_rules VALUES(?,?,?,?,?)", FS("ip"), FS(table),
-			   FSN(rest, cl), FI(s->lineno), sp ? FS(str_trim(sp)) : FS(""));
+		st->rules++;
+		int rc = norm_add(st->norm, t);
+		return rc ? rc
+			  : ROW(s->f, s, "INSERT INTO firewall_rules VALUES(?,?,?,?,?)", FS("ip"),
+				FS(st->table), FSN(rest, cl), FI(s->lineno), sp ? FS(str_trim(sp)) : FS(""));
 	}
 	if (strcmp(t, "COMMIT") == 0)
-		return MM_OK;
+		return norm_add(st->norm, t);
 	return src_bad(s, "unknown iptables-save line");
 }
 
-/* Normalized iptables text: without comments and counters. */
-static int iptables_normalize(const char *data, size_t len, mm_buf *norm, int64_t *rules)
+int finish_iptables(fsrc *s)
 {
-	const char *p = data, *end = data + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[MM_FACTS_LINE_MAX + 1];
-		if (n <= MM_FACTS_LINE_MAX) {
-			memcpy(line, p, n);
-			line[n] = '\0';
-			char *t = str_trim(line);
-			if (t[0] == '[') { /* "[pkts:bytes] -A ..." from iptables-save -c */
-				char *close = strchr(t, ']');
-				t = close ? str_trim(close + 1) : t;
-			}
-			if (t[0] == ':') { /* ":INPUT DROP [0:0]" */
-				char *br = strchr(t, '[');
-				if (br)
-					*br = '\0';
-				t = str_trim(t);
-			}
-			if (*t && *t != '#') {
-				if (str_starts(t, "-A "))
-					(*rules)++;
-				int rc = norm_add(norm, t);
-				if (rc)
-					return rc;
-			}
-		}
-		p += n + 1;
+	struct ipt_state *st = s->st;
+	mm_buf empty;
+	mm_buf_init(&empty, 0);
+	int rc = store_firewall(s, st->norm ? st->norm : &empty, st->rules);
+	if (st->norm) {
+		mm_buf_release(st->norm);
+		free(st->norm);
+		st->norm = NULL;
 	}
-	return MM_OK;
+	return rc;
 }
 
 /* ---- nft -j list ruleset ---- */
@@ -495,52 +496,37 @@ int parse_nft_json(fsrc *s, const uint8_t *p, size_t n)
 
 /* ---- the collector ---- */
 
-static int from_exec(mm_facts *f, const char *path, char *const argv[], bool json, bool *done)
+/* Parse a whole ruleset with the named parser; a rejected input is that source's error. */
+static int parse_ruleset(mm_facts *f, const char *parser, const char *source, const mm_buf *b)
+{
+	mm_err e;
+	int rc = facts_parse_buffer(f, facts_parser(parser), source, b->p ? b->p : (const uint8_t *)"",
+				    b->len, &e);
+	return rc == MM_EINVAL || rc == MM_ELIMIT ? MM_OK : rc;
+}
+
+static int from_exec(mm_facts *f, const char *path, char *const argv[], const char *parser,
+		     bool *done)
 {
 	mm_buf out;
 	mm_buf_init(&out, MM_FACTS_EXEC_OUT_MAX);
-	char why[256];
-	int rc = MM_OK;
-	char label[128];
+	char why[256], label[128];
 	snprintf(label, sizeof label, "live: %s", argv[0]);
+	int rc;
 	if (facts_exec_capture(path, argv, MM_FACTS_EXEC_OUT_MAX, &out, why, sizeof why) != 0) {
 		rc = facts_status(f, "firewall", label, ST_NOT_COLLECTED, 0, "%s", why);
-		goto out;
-	}
-	*done = true;
-	fsrc s;
-	src_init(&s, f, "firewall", label);
-	char table[FACTS_STATE_MAX] = "";
-	s.st = table;
-	if (json) {
-		rc = parse_nft_json(&s, out.p, out.len);
-		if (rc == MM_EINVAL)
-			rc = MM_OK;
 	} else {
-		s.fn = parse_iptables_line;
-		rc = src_feed(&s, (const char *)out.p, out.len, true);
-		mm_buf norm;
-		mm_buf_init(&norm, MM_FACTS_EXEC_OUT_MAX);
-		int64_t rules = 0;
-		if (rc == MM_OK)
-			rc = iptables_normalize((const char *)out.p, out.len, &norm, &rules);
-		if (rc == MM_OK)
-			rc = store_firewall(&s, &norm, rules);
-		mm_buf_release(&norm);
+		*done = true;
+		rc = parse_ruleset(f, parser, label, &out);
 	}
-	s.st = NULL;
-	int frc = src_finish(&s);
-	if (!rc)
-		rc = frc;
-out:
 	mm_buf_release(&out);
-	return rc == MM_ELIMIT ? MM_OK : rc;
+	return rc;
 }
 
-static int from_file(mm_facts *f, const char *rel, int kind, bool *done)
+static int from_file(mm_facts *f, const char *rel, const char *parser, bool *done)
 {
 	mm_buf data;
-	mm_buf_init(&data, MM_FACTS_EXEC_OUT_MAX);
+	mm_buf_init(&data, MM_FACTS_CONFIG_MAX);
 	int rc = MM_OK;
 	if (facts_read_whole(f, rel, MM_FACTS_CONFIG_MAX, &data) != 0) {
 		if (errno != ENOENT && errno != ENOTDIR) {
@@ -549,37 +535,10 @@ static int from_file(mm_facts *f, const char *rel, int kind, bool *done)
 					  errno == EINVAL ? "not a regular file"
 					  : errno == EFBIG ? "larger than the limit" : strerror(errno));
 		}
-		goto out;
-	}
-	*done = true;
-	const fparser *p = facts_parser(kind == 0 ? "nft_json" : kind == 1 ? "nftables_conf"
-							      : "iptables_save");
-	if (kind == 2) {
-		fsrc s;
-		src_init(&s, f, "firewall", rel);
-		char table[FACTS_STATE_MAX] = "";
-		s.st = table;
-		s.fn = parse_iptables_line;
-		rc = src_feed(&s, (const char *)data.p, data.len, true);
-		mm_buf norm;
-		mm_buf_init(&norm, MM_FACTS_CONFIG_MAX);
-		int64_t rules = 0;
-		if (rc == MM_OK)
-			rc = iptables_normalize((const char *)data.p, data.len, &norm, &rules);
-		if (rc == MM_OK)
-			rc = store_firewall(&s, &norm, rules);
-		mm_buf_release(&norm);
-		s.st = NULL;
-		int frc = src_finish(&s);
-		if (!rc)
-			rc = frc;
 	} else {
-		mm_err e;
-		rc = facts_parse_buffer(f, p, rel, data.p, data.len, &e);
-		if (rc == MM_EINVAL)
-			rc = MM_OK; /* recorded as the source's error */
+		*done = true;
+		rc = parse_ruleset(f, parser, rel, &data);
 	}
-out:
 	mm_buf_release(&data);
 	return rc;
 }
@@ -591,19 +550,19 @@ int collect_firewall(mm_facts *f)
 	if (f->live) {
 		static char *const nft_argv[] = {"nft", "-j", "list", "ruleset", NULL};
 		static char *const ipt_argv[] = {"iptables-save", NULL};
-		rc = from_exec(f, "/usr/sbin/nft", nft_argv, true, &done);
+		rc = from_exec(f, "/usr/sbin/nft", nft_argv, "nft_json", &done);
 		if (!rc && !done)
-			rc = from_exec(f, "/usr/sbin/iptables-save", ipt_argv, false, &done);
+			rc = from_exec(f, "/usr/sbin/iptables-save", ipt_argv, "iptables_save", &done);
 	} else {
 		rc = facts_status(f, "firewall", "live: nft", ST_NOT_COLLECTED, 0,
 				  "live source; --root is not /");
 	}
 	if (!rc && !done)
-		rc = from_file(f, "var/lib/mamori/captured/nft-ruleset.json", 0, &done);
+		rc = from_file(f, "var/lib/mamori/captured/nft-ruleset.json", "nft_json", &done);
 	if (!rc && !done)
-		rc = from_file(f, "etc/nftables.conf", 1, &done);
+		rc = from_file(f, "etc/nftables.conf", "nftables_conf", &done);
 	if (!rc && !done)
-		rc = from_file(f, "etc/iptables/rules.v4", 2, &done);
+		rc = from_file(f, "etc/iptables/rules.v4", "iptables_save", &done);
 	if (!rc && !done)
 		rc = facts_status(f, "firewall", "etc/nftables.conf", ST_MISSING, 0,
 				  "no ruleset found (nft, iptables-save, captured JSON, nftables.conf, "

@@ -13,7 +13,6 @@
 
 #include <yaml.h>
 
-#include "crypto/mm_crypto.h"
 #include "policy/policy_int.h"
 #include "base/banned.h"
 
@@ -214,24 +213,5 @@ int ddoc_parse(ddoc *d, const char *name, const void *data, size_t len, bool jso
 		rc = mm_err_set(err, MM_EINVAL, "%s:1:1: empty document", name);
 	if (rc != MM_OK)
 		ddoc_release(d);
-	return rc;
-}
-
-static bool ends_with(const char *s, const char *sfx)
-{
-	size_t n = strlen(s), k = strlen(sfx);
-	return n >= k && strcmp(s + n - k, sfx) == 0;
-}
-
-int ddoc_load(ddoc *d, const char *path, uint8_t sha256[32], mm_err *err)
-{
-	mm_buf b;
-	mm_buf_init(&b, MM_POLICY_FILE_MAX);
-	int rc = mm_file_read(path, MM_POLICY_FILE_MAX, &b, err);
-	if (rc == MM_OK) {
-		mm_sha256(b.p ? b.p : (const uint8_t *)"", b.len, sha256);
-		rc = ddoc_parse(d, path, b.p ? (const char *)b.p : "", b.len, ends_with(path, ".json"), err);
-	}
-	mm_buf_release(&b);
 	return rc;
 }

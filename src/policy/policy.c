@@ -399,23 +399,6 @@ int mm_policy_load_buffer(mm_policy **out, const char *name, const void *data, s
 	return MM_OK;
 }
 
-int mm_policy_load(mm_policy **out, const char *path, mm_err *err)
-{
-	*out = NULL;
-	mm_policy *p = calloc(1, sizeof *p);
-	if (!p)
-		return mm_err_set(err, MM_ENOMEM, "out of memory");
-	snprintf(p->path, sizeof p->path, "%s", path);
-	int rc = ddoc_load(&p->doc, path, p->sha256, err);
-	if (!rc)
-		rc = policy_from_doc(p, err);
-	if (rc) {
-		mm_policy_free(p);
-		return rc;
-	}
-	*out = p;
-	return MM_OK;
-}
 
 int mm_policy_resolve(const char *arg, char *out, size_t cap, mm_err *err)
 {
@@ -509,20 +492,46 @@ int mm_site_load_buffer(mm_site **out, const char *name, const void *data, size_
 	return MM_OK;
 }
 
+/* Read a policy or site file whole and hand it to load (JSON when it ends in .json). */
+static int load_path(const char *path, void **out,
+		     int (*load)(void **, const char *, const void *, size_t, bool, mm_err *), mm_err *err)
+{
+	mm_buf b;
+	mm_buf_init(&b, MM_POLICY_FILE_MAX);
+	int rc = mm_file_read(path, MM_POLICY_FILE_MAX, &b, err);
+	if (rc == MM_OK) {
+		size_t n = strlen(path);
+		bool json = n >= 5 && strcmp(path + n - 5, ".json") == 0;
+		rc = load(out, path, b.p ? (const char *)b.p : "", b.len, json, err);
+	}
+	mm_buf_release(&b);
+	return rc;
+}
+
+static int load_policy(void **out, const char *name, const void *data, size_t len, bool json,
+		       mm_err *err)
+{
+	return mm_policy_load_buffer((mm_policy **)out, name, data, len, json, err);
+}
+
+static int load_site(void **out, const char *name, const void *data, size_t len, bool json,
+		     mm_err *err)
+{
+	return mm_site_load_buffer((mm_site **)out, name, data, len, json, err);
+}
+
+int mm_policy_load(mm_policy **out, const char *path, mm_err *err)
+{
+	void *p = NULL;
+	int rc = load_path(path, &p, load_policy, err);
+	*out = p;
+	return rc;
+}
+
 int mm_site_load(mm_site **out, const char *path, mm_err *err)
 {
-	*out = NULL;
-	mm_site *s = calloc(1, sizeof *s);
-	if (!s)
-		return mm_err_set(err, MM_ENOMEM, "out of memory");
-	snprintf(s->path, sizeof s->path, "%s", path);
-	int rc = ddoc_load(&s->doc, path, s->sha256, err);
-	if (!rc)
-		rc = site_from_doc(s, err);
-	if (rc) {
-		mm_site_free(s);
-		return rc;
-	}
+	void *s = NULL;
+	int rc = load_path(path, &s, load_site, err);
 	*out = s;
-	return MM_OK;
+	return rc;
 }

@@ -33,8 +33,6 @@ typedef struct ddoc {
 /* Parse text into a tree; errors are "NAME:LINE:COL: reason". */
 int ddoc_parse(ddoc *d, const char *name, const void *data, size_t len, bool json, mm_err *err);
 void ddoc_release(ddoc *d);
-/* Read a whole file (bounded by MM_POLICY_FILE_MAX) and parse it. */
-int ddoc_load(ddoc *d, const char *path, uint8_t sha256[32], mm_err *err);
 /* Error at a node: "NAME:LINE:COL: message". Returns MM_EINVAL. */
 int dnode_err(const ddoc *d, const dnode *n, mm_err *err, const char *fmt, ...) MM_PRINTF(4, 5);
 const dnode *dmap_get(const dnode *map, const char *key);

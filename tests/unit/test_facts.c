@@ -282,6 +282,10 @@ static void test_firewall_and_config(void **state)
 	PARTIAL(f, "nftables_conf", "}\n", "unbalanced");
 	parse_ok(f, "iptables_save", "*filter\n:INPUT DROP [0:0]\n:mine - [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n");
 	assert_int_equal(q_int(f, "SELECT count(*) FROM firewall_chains WHERE family = 'ip' AND policy = 'drop'"), 1);
+	/* counters are not part of the normalized ruleset (its hash stays put) */
+	assert_int_equal(q_int(f, "SELECT rules FROM firewall WHERE normalized ="
+				  " '*filter' || char(10) || ':INPUT DROP' || char(10) || ':mine -' || char(10)"
+				  " || '-A INPUT -i lo -j ACCEPT' || char(10) || 'COMMIT' || char(10)"), 1);
 	PARTIAL(f, "iptables_save", "-A INPUT -j DROP\n", "rule before a table");
 	parse_ok(f, "nft_json", "{\"nftables\":[{\"metainfo\":{\"version\":\"1\"}},{\"chain\":{\"family\":\"inet\",\"table\":\"t\","
 				"\"name\":\"in\",\"handle\":1,\"type\":\"filter\",\"hook\":\"input\",\"prio\":0,\"policy\":\"drop\"}},"
