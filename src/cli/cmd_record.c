@@ -20,6 +20,7 @@ static const char usage[] =
 	"  list       --kind KIND [--state STATE] [--format json|text]\n"
 	"  history    --id ID [--format json|text]\n"
 	"  attach     --file FILE --actor NAME [--name NAME]     (prints the SHA-256)\n"
+	"  Every command also takes --tenant ORG (the organisation; default: the default one).\n"
 	"  --role defaults to admin. update takes a JSON merge patch: fields given replace, null removes.\n"
 	"  --version is the version you read; if someone wrote since, nothing is written (exit 2).\n";
 
@@ -129,7 +130,7 @@ int cmd_record(int argc, char **argv)
 	const char *sub = argv[1];
 	cli_args a;
 	if (cli_parse(&a, argc - 2, argv + 2,
-		      "db: kind: id: actor: role: json: file: reason: version: to: transition: format: state: name:"))
+		      "db: kind: id: actor: role: tenant: json: file: reason: version: to: transition: format: state: name:"))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_error("record %s: unexpected argument '%s'", sub, a.pos[0]);
@@ -141,7 +142,8 @@ int cmd_record(int argc, char **argv)
 	bool read = strcmp(sub, "show") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "history") == 0;
 	if (!write && !read)
 		return cli_error("record: unknown command '%s' (create, update, transition, show, list, history, attach)", sub);
-	mm_actor who = {cli_opt(&a, "actor"), cli_opt(&a, "role") ? cli_opt(&a, "role") : "admin"};
+	mm_actor who = {cli_opt(&a, "actor"), cli_opt(&a, "role") ? cli_opt(&a, "role") : "admin",
+			cli_opt(&a, "tenant")};
 	if (write && !who.name)
 		return cli_error("record %s: missing --actor (who is making this change)", sub);
 	uint32_t version;
@@ -210,9 +212,10 @@ int cmd_record(int argc, char **argv)
 			mm_buf_release(&data);
 		}
 	} else {
-		int r = strcmp(sub, "show") == 0      ? mm_store_get(s, id, &out, &err)
-			: strcmp(sub, "list") == 0    ? mm_store_list(s, cli_opt(&a, "kind"), cli_opt(&a, "state"), &out, &err)
-						      : mm_store_history(s, id, &out, &err);
+		int r = strcmp(sub, "show") == 0 ? mm_store_get(s, &who, id, &out, &err)
+			: strcmp(sub, "list") == 0
+				? mm_store_list(s, &who, cli_opt(&a, "kind"), cli_opt(&a, "state"), &out, &err)
+				: mm_store_history(s, &who, id, &out, &err);
 		const char *format = cli_opt(&a, "format");
 		if (!format && strcmp(sub, "list") == 0)
 			format = "text";

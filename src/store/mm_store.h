@@ -20,10 +20,16 @@
 
 typedef struct mm_store mm_store;
 
-/* Who is acting: a person's name and the role they act in. */
+/*
+ * Who is acting: a person's name, the role they act in, and their
+ * organisation (tenant; NULL or "" is the default organisation). Every
+ * record belongs to the tenant that created it; an actor reads, updates
+ * and references only records of its own tenant.
+ */
 typedef struct mm_actor {
 	const char *name;
 	const char *role;
+	const char *tenant;
 } mm_actor;
 
 /* Where init puts the keys and certificate. */
@@ -96,12 +102,18 @@ int mm_store_update(mm_store *s, const mm_actor *who, const char *id, uint32_t e
 int mm_store_transition(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
 			const char *what, const char *reason, mm_write_result *res, mm_err *err) MM_MUST_USE;
 
+/*
+ * Reads. Safe to call from many threads at once: each call borrows one of
+ * a pool of read-only connections and sees only committed data. Only
+ * records of who's tenant are visible (others are MM_ENOTFOUND).
+ */
 /* The record as a JSON object (see docs/schema.md), appended to out. */
-int mm_store_get(mm_store *s, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
+int mm_store_get(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
 /* Every record of kind (optionally only in state), as a JSON array, appended to out. */
-int mm_store_list(mm_store *s, const char *kind, const char *state, mm_buf *out, mm_err *err) MM_MUST_USE;
+int mm_store_list(mm_store *s, const mm_actor *who, const char *kind, const char *state, mm_buf *out,
+		  mm_err *err) MM_MUST_USE;
 /* Every version of record id, oldest first, with who, when and why, as a JSON array. */
-int mm_store_history(mm_store *s, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
+int mm_store_history(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
 
 /*
  * Store n bytes as an attachment (content-addressed by SHA-256, written

@@ -11,11 +11,11 @@
 #include "base/banned.h"
 
 static const char *const ddl[] = {
-	("CREATE TABLE IF NOT EXISTS %s.record(id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+	("CREATE TABLE IF NOT EXISTS %s.record(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
 	 " version INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
 	 " created_ns INTEGER NOT NULL, created_by TEXT NOT NULL,"
 	 " updated_ns INTEGER NOT NULL, updated_by TEXT NOT NULL, seq INTEGER NOT NULL)"),
-	"CREATE INDEX IF NOT EXISTS %s.record_kind ON record(kind, state)",
+	"CREATE INDEX IF NOT EXISTS %s.record_kind ON record(tenant, kind, state)",
 	("CREATE TABLE IF NOT EXISTS %s.record_version(id TEXT NOT NULL, version INTEGER NOT NULL,"
 	 " seq INTEGER NOT NULL, op TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
 	 " time_ns INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
@@ -58,10 +58,10 @@ int proj_prepare(proj *p, sqlite3 *db, const char *prefix, mm_err *err)
 		const char *sql;
 	} q[] = {
 		{&p->ins_record, "INSERT INTO %s.record(id, kind, version, state, data, created_ns, created_by,"
-				 " updated_ns, updated_by, seq) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?5, ?6, ?7)"},
+				 " updated_ns, updated_by, seq, tenant) VALUES(?1, ?2, 1, ?3, ?4, ?5, ?6, ?5, ?6, ?7, ?8)"},
 		{&p->upd_record, "UPDATE %s.record SET version = ?2, state = ?3, data = ?4, updated_ns = ?5,"
 				 " updated_by = ?6, seq = ?7 WHERE id = ?1"},
-		{&p->cur_record, "SELECT kind, version, seq FROM %s.record WHERE id = ?"},
+		{&p->cur_record, "SELECT kind, version, seq, tenant FROM %s.record WHERE id = ?"},
 		{&p->ins_version, "INSERT INTO %s.record_version(id, version, seq, op, actor, role, time_ns,"
 				  " reason, state, data) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 		{&p->ins_attach, "INSERT OR IGNORE INTO %s.attachment(sha256, size, name, seq) VALUES(?, ?, ?, ?)"},
@@ -112,9 +112,12 @@ static int apply_record(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
 {
 	const char *id = str_field(pl, "id"), *kind = str_field(pl, "kind"), *state = str_field(pl, "state");
 	const char *op = str_field(pl, "op"), *reason = str_field(pl, "reason"), *role = str_field(pl, "role");
+	const char *tenant = str_field(pl, "tenant");
 	json_t *ver = json_object_get(pl, "version"), *data = json_object_get(pl, "data");
-	if (!id || !kind || !state || !op || !reason || !role || !json_is_integer(ver) || !json_is_object(data))
-		return mm_err_set(err, MM_ECORRUPT, "record payload lacks id, kind, op, role, reason, state, version or data");
+	if (!id || !kind || !state || !op || !reason || !role || !tenant || !json_is_integer(ver) ||
+	    !json_is_object(data))
+		return mm_err_set(err, MM_ECORRUPT,
+				  "record payload lacks id, kind, op, role, reason, state, tenant, version or data");
 	if (e->subject_len != strlen(id) || memcmp(e->subject, id, e->subject_len) != 0)
 		return mm_err_set(err, MM_ECORRUPT, "entry subject is not the record id '%s'", id);
 	json_int_t version = json_integer_value(ver);
@@ -134,7 +137,8 @@ static int apply_record(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
 	bool exists = r == SQLITE_ROW;
 	json_int_t cur_version = exists ? sqlite3_column_int64(cur, 1) : 0;
 	uint64_t cur_seq = exists ? (uint64_t)sqlite3_column_int64(cur, 2) : 0;
-	bool same_kind = exists && strcmp((const char *)sqlite3_column_text(cur, 0), kind) == 0;
+	bool same_kind = exists && strcmp((const char *)sqlite3_column_text(cur, 0), kind) == 0 &&
+			 strcmp((const char *)sqlite3_column_text(cur, 3), tenant) == 0;
 	sqlite3_reset(cur);
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
 		rc = mm_err_set(err, MM_EDB, "projection: %s", sqlite3_errmsg(p->db));
@@ -153,6 +157,7 @@ static int apply_record(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
 		sqlite3_bind_int64(st, 5, e->time_ns);
 		sqlite3_bind_text(st, 6, e->actor, (int)e->actor_len, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)e->seq);
+		sqlite3_bind_text(st, 8, tenant, -1, SQLITE_STATIC);
 		if ((rc = step_done(p, st, err, "projection insert")))
 			goto out;
 	} else {

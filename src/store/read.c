@@ -30,6 +30,8 @@ static json_t *row_record(sqlite3_stmt *st)
 			      "data", data ? data : json_null(), "created", time_json(sqlite3_column_int64(st, 5)),
 			      "created_by", sqlite3_column_text(st, 6), "updated", time_json(sqlite3_column_int64(st, 7)),
 			      "updated_by", sqlite3_column_text(st, 8), "seq", (json_int_t)sqlite3_column_int64(st, 9));
+	if (o && sqlite3_column_bytes(st, 10) > 0)
+		json_object_set_new(o, "tenant", json_string((const char *)sqlite3_column_text(st, 10)));
 	return o;
 }
 
@@ -44,57 +46,85 @@ static int emit(json_t *v, mm_buf *out, mm_err *err)
 	return rc ? mm_err_set(err, rc, "output: %s", mm_strerror(rc)) : MM_OK;
 }
 
-#define RECORD_COLS "id, kind, version, state, data, created_ns, created_by, updated_ns, updated_by, seq"
+#define RECORD_COLS "id, kind, version, state, data, created_ns, created_by, updated_ns, updated_by, seq, tenant"
 
-int mm_store_get(mm_store *s, const char *id, mm_buf *out, mm_err *err)
+/* Prepare sql on a borrowed reader; on failure the reader is returned. */
+static int begin_read(mm_store *s, const mm_actor *who, const char *sql, sqlite3 **db, sqlite3_stmt **st,
+		      mm_err *err)
 {
-	sqlite3 *db = mm_ledger_db(mm_store_ledger(s));
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT " RECORD_COLS " FROM record WHERE id = ?", -1, &st, NULL))
-		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	int rc = check_tenant(who, err);
+	if (!rc)
+		rc = reader_get(s, db, err);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(*db, sql, -1, st, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(*db));
+		reader_put(s, *db);
+	}
+	return rc;
+}
+
+static void end_read(mm_store *s, sqlite3 *db, sqlite3_stmt *st)
+{
+	sqlite3_finalize(st);
+	reader_put(s, db);
+}
+
+int mm_store_get(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = begin_read(s, who, "SELECT " RECORD_COLS " FROM record WHERE id = ? AND tenant = ?", &db, &st, err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc;
+	sqlite3_bind_text(st, 2, actor_tenant(who), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		rc = mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id);
 	else
 		rc = emit(row_record(st), out, err);
-	sqlite3_finalize(st);
+	end_read(s, db, st);
 	return rc;
 }
 
-int mm_store_list(mm_store *s, const char *kind, const char *state, mm_buf *out, mm_err *err)
+int mm_store_list(mm_store *s, const mm_actor *who, const char *kind, const char *state, mm_buf *out,
+		  mm_err *err)
 {
 	if (!mm_schema_kind(mm_store_schema(s), kind))
 		return mm_err_set(err, MM_EINVAL, "unknown kind '%.64s'", kind);
-	sqlite3 *db = mm_ledger_db(mm_store_ledger(s));
-	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
 	/* ids are "<kind>-<n>": order by the number */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT " RECORD_COLS " FROM record WHERE kind = ?1 AND (?2 IS NULL OR state = ?2)"
-			       " ORDER BY length(id), id",
-			       -1, &st, NULL))
-		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	int rc = begin_read(s, who,
+			    "SELECT " RECORD_COLS " FROM record WHERE tenant = ?3 AND kind = ?1"
+			    " AND (?2 IS NULL OR state = ?2) ORDER BY length(id), id",
+			    &db, &st, err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	if (state)
 		sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, actor_tenant(who), -1, SQLITE_STATIC);
 	json_t *arr = json_array();
-	int r;
-	while (arr && (r = sqlite3_step(st)) == SQLITE_ROW)
+	while (arr && sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(arr, row_record(st));
-	sqlite3_finalize(st);
+	end_read(s, db, st);
 	return emit(arr, out, err);
 }
 
-int mm_store_history(mm_store *s, const char *id, mm_buf *out, mm_err *err)
+int mm_store_history(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err)
 {
-	sqlite3 *db = mm_ledger_db(mm_store_ledger(s));
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT version, seq, op, actor, role, time_ns, reason, state, data FROM record_version"
-			       " WHERE id = ? ORDER BY version",
-			       -1, &st, NULL))
-		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = begin_read(s, who,
+			    "SELECT v.version, v.seq, v.op, v.actor, v.role, v.time_ns, v.reason, v.state, v.data"
+			    " FROM record_version v JOIN record r ON r.id = v.id"
+			    " WHERE v.id = ? AND r.tenant = ? ORDER BY v.version",
+			    &db, &st, err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor_tenant(who), -1, SQLITE_STATIC);
 	json_t *arr = json_array();
 	while (arr && sqlite3_step(st) == SQLITE_ROW) {
 		json_error_t je;
@@ -108,7 +138,7 @@ int mm_store_history(mm_store *s, const char *id, mm_buf *out, mm_err *err)
 						     "reason", sqlite3_column_text(st, 6), "state", sqlite3_column_text(st, 7),
 						     "data", data ? data : json_null()));
 	}
-	sqlite3_finalize(st);
+	end_read(s, db, st);
 	if (arr && json_array_size(arr) == 0) {
 		json_decref(arr);
 		return mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id);

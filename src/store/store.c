@@ -163,7 +163,14 @@ int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, m
 	mm_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
-	int rc = mm_schema_load_dir(schema_dir, &s->schema, err);
+	pthread_mutex_init(&s->pool_mu, NULL);
+	pthread_cond_init(&s->pool_cv, NULL);
+	int rc = MM_OK;
+	if (snprintf(s->db_path, sizeof s->db_path, "%s", db_path) >= (int)sizeof s->db_path) {
+		rc = mm_err_set(err, MM_ELIMIT, "database path too long");
+		goto fail;
+	}
+	rc = mm_schema_load_dir(schema_dir, &s->schema, err);
 	if (rc)
 		goto fail;
 	if ((rc = mm_ledger_open(db_path, NULL, &s->l, err)))
@@ -181,7 +188,8 @@ int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, m
 	sqlite3 *db = mm_ledger_db(s->l);
 	if ((rc = proj_prepare(&s->live, db, "main", err)))
 		goto fail;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM record WHERE kind = ? AND id = ?", -1, &s->exists_rec, NULL) ||
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM record WHERE kind = ? AND id = ? AND tenant = ?", -1,
+			       &s->exists_rec, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT 1 FROM attachment WHERE sha256 = ?", -1, &s->exists_att, NULL) ||
 	    sqlite3_prepare_v2(db, "SELECT count(*) FROM record WHERE kind = ?", -1, &s->count_kind, NULL)) {
 		rc = mm_err_set(err, MM_EDB, "%s: %s", db_path, sqlite3_errmsg(db));
@@ -206,19 +214,86 @@ int mm_store_close(mm_store *s, mm_err *err)
 	sqlite3_finalize(s->exists_rec);
 	sqlite3_finalize(s->exists_att);
 	sqlite3_finalize(s->count_kind);
+	for (size_t i = 0; i < s->nreaders; i++)
+		sqlite3_close(s->readers[i]);
 	int rc = mm_ledger_close(s->l, err);
 	mm_schema_free(s->schema);
+	pthread_mutex_destroy(&s->pool_mu);
+	pthread_cond_destroy(&s->pool_cv);
 	free(s);
 	return rc;
 }
 
+int reader_get(mm_store *s, sqlite3 **db, mm_err *err)
+{
+	pthread_mutex_lock(&s->pool_mu);
+	for (;;) {
+		for (size_t i = 0; i < s->nreaders; i++) {
+			if (!s->reader_busy[i]) {
+				s->reader_busy[i] = true;
+				*db = s->readers[i];
+				pthread_mutex_unlock(&s->pool_mu);
+				return MM_OK;
+			}
+		}
+		if (s->nreaders < STORE_READERS_MAX)
+			break;
+		pthread_cond_wait(&s->pool_cv, &s->pool_mu);
+	}
+	/* open a new connection; the slot is reserved before the lock is dropped */
+	size_t slot = s->nreaders++;
+	s->readers[slot] = NULL;
+	s->reader_busy[slot] = true;
+	pthread_mutex_unlock(&s->pool_mu);
+	sqlite3 *h = NULL;
+	int rc = MM_OK;
+	if (sqlite3_open_v2(s->db_path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h, "PRAGMA query_only=ON", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "%s: %s", s->db_path, h ? sqlite3_errmsg(h) : "cannot open");
+		sqlite3_close(h);
+		h = NULL;
+	} else {
+		sqlite3_busy_timeout(h, 10000);
+	}
+	pthread_mutex_lock(&s->pool_mu);
+	if (!h) {
+		/* give the slot back: move the last one into it */
+		s->nreaders--;
+		if (slot != s->nreaders) {
+			s->readers[slot] = s->readers[s->nreaders];
+			s->reader_busy[slot] = s->reader_busy[s->nreaders];
+		}
+		pthread_cond_signal(&s->pool_cv);
+	} else {
+		s->readers[slot] = h;
+		*db = h;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	return rc;
+}
+
+void reader_put(mm_store *s, sqlite3 *db)
+{
+	pthread_mutex_lock(&s->pool_mu);
+	for (size_t i = 0; i < s->nreaders; i++)
+		if (s->readers[i] == db)
+			s->reader_busy[i] = false;
+	pthread_cond_signal(&s->pool_cv);
+	pthread_mutex_unlock(&s->pool_mu);
+}
+
 /* ---- lookups for validation (inside the transaction) ---- */
+
+struct write;
+static mm_store *write_store(const struct write *w);
+static const char *write_tenant(const struct write *w);
 
 static bool record_exists(void *ctx, const char *kind, const char *id)
 {
-	mm_store *s = ctx;
+	mm_store *s = write_store(ctx);
 	sqlite3_bind_text(s->exists_rec, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->exists_rec, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->exists_rec, 3, write_tenant(ctx), -1, SQLITE_STATIC);
 	bool found = sqlite3_step(s->exists_rec) == SQLITE_ROW;
 	sqlite3_reset(s->exists_rec);
 	return found;
@@ -226,7 +301,7 @@ static bool record_exists(void *ctx, const char *kind, const char *id)
 
 static bool attachment_exists(void *ctx, const char *hex)
 {
-	mm_store *s = ctx;
+	mm_store *s = write_store(ctx);
 	sqlite3_bind_text(s->exists_att, 1, hex, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(s->exists_att) == SQLITE_ROW;
 	sqlite3_reset(s->exists_att);
@@ -251,6 +326,16 @@ struct write {
 	mm_write_result *res;
 };
 
+static mm_store *write_store(const struct write *w)
+{
+	return w->s;
+}
+
+static const char *write_tenant(const struct write *w)
+{
+	return actor_tenant(w->who);
+}
+
 struct current {
 	const mm_kind *kind;
 	uint32_t version;
@@ -259,15 +344,17 @@ struct current {
 	json_t *data;
 };
 
-static int load_current(mm_store *s, const char *id, struct current *c, mm_err *err)
+static int load_current(mm_store *s, const mm_actor *who, const char *id, struct current *c, mm_err *err)
 {
 	sqlite3 *db = mm_ledger_db(s->l);
 	sqlite3_stmt *st = NULL;
 	int rc = MM_OK;
 	memset(c, 0, sizeof *c);
-	if (sqlite3_prepare_v2(db, "SELECT kind, version, seq, state, data FROM record WHERE id = ?", -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, "SELECT kind, version, seq, state, data FROM record WHERE id = ? AND tenant = ?",
+			       -1, &st, NULL))
 		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, actor_tenant(who), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		rc = mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id);
 		goto out;
@@ -304,7 +391,7 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 	uint32_t version;
 	uint64_t ref = 0;
 	int rc = MM_OK;
-	mm_schema_lookup lk = {record_exists, attachment_exists, s};
+	mm_schema_lookup lk = {record_exists, attachment_exists, w};
 
 	if (w->op == OP_CREATE) {
 		k = w->kind;
@@ -322,7 +409,7 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 		op = "create";
 		entry_kind = "record.create";
 	} else {
-		if ((rc = load_current(s, w->id, &cur, err)))
+		if ((rc = load_current(s, w->who, w->id, &cur, err)))
 			goto out;
 		k = cur.kind;
 		snprintf(id, sizeof id, "%s", w->id);
@@ -385,9 +472,9 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 	}
 	if ((rc = mm_schema_validate(k, data, &lk, err)))
 		goto out;
-	pl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O}", "id", id, "kind", k->name, "op", op,
+	pl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O}", "id", id, "kind", k->name, "op", op,
 		       "role", w->who->role, "reason", w->reason ? w->reason : "", "state", state,
-		       "version", (json_int_t)version, "data", data);
+		       "tenant", actor_tenant(w->who), "version", (json_int_t)version, "data", data);
 	if (pl && w->op == OP_TRANSITION)
 		json_object_set_new(pl, "from", json_string(cur.state));
 	free(w->payload);
@@ -416,6 +503,17 @@ out:
 	return rc;
 }
 
+int check_tenant(const mm_actor *who, mm_err *err)
+{
+	const char *t = actor_tenant(who);
+	if (strlen(t) > MM_NAME_MAX)
+		return mm_err_set(err, MM_EINVAL, "organisation name longer than %d bytes", MM_NAME_MAX);
+	for (const char *p = t; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return mm_err_set(err, MM_EINVAL, "organisation '%.64s' may use only a-z, 0-9, '.', '-' and '_'", t);
+	return MM_OK;
+}
+
 static int check_actor(const mm_actor *who, mm_err *err)
 {
 	if (!who || !who->name || !*who->name || strlen(who->name) > MM_ACTOR_MAX ||
@@ -424,6 +522,9 @@ static int check_actor(const mm_actor *who, mm_err *err)
 	for (const char *p = who->name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return mm_err_set(err, MM_EINVAL, "actor name contains a control character");
+	int rc = check_tenant(who, err);
+	if (rc)
+		return rc;
 	if (!who->role || !mm_schema_role_known(who->role))
 		return mm_err_set(err, MM_EINVAL, "unknown role '%.64s' (admin, contractor-manager, contractor-operator, "
 				  "municipality-approver, municipality-viewer, auditor)", who->role ? who->role : "");
@@ -493,11 +594,23 @@ int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const ch
 	return submit(&w, err);
 }
 
-int mm_store_update(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+/* Copy id first: callers may pass res->id of an earlier result as id. */
+static int copy_id(const char *id, char out[MM_ID_MAX + 1], mm_err *err)
+{
+	if (!id || !*id || strlen(id) > MM_ID_MAX)
+		return mm_err_set(err, MM_EINVAL, "a record id of 1..%d bytes is required", MM_ID_MAX);
+	memcpy(out, id, strlen(id) + 1);
+	return MM_OK;
+}
+
+int mm_store_update(mm_store *s, const mm_actor *who, const char *id_in, uint32_t expected_version,
 		    const char *patch, size_t n, const char *reason, mm_write_result *res, mm_err *err)
 {
+	char id[MM_ID_MAX + 1];
+	int rc = copy_id(id_in, id, err);
 	memset(res, 0, sizeof *res);
-	int rc;
+	if (rc)
+		return rc;
 	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
 		return rc;
 	struct write w = {.s = s, .op = OP_UPDATE, .who = who, .id = id, .expected = expected_version,
@@ -507,11 +620,14 @@ int mm_store_update(mm_store *s, const mm_actor *who, const char *id, uint32_t e
 	return submit(&w, err);
 }
 
-int mm_store_transition(mm_store *s, const mm_actor *who, const char *id, uint32_t expected_version,
+int mm_store_transition(mm_store *s, const mm_actor *who, const char *id_in, uint32_t expected_version,
 			const char *what, const char *reason, mm_write_result *res, mm_err *err)
 {
+	char id[MM_ID_MAX + 1];
+	int rc = copy_id(id_in, id, err);
 	memset(res, 0, sizeof *res);
-	int rc;
+	if (rc)
+		return rc;
 	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
 		return rc;
 	if (!what || !*what)

@@ -14,13 +14,35 @@ typedef struct proj {
 	sqlite3_stmt *ins_record, *upd_record, *cur_record, *ins_version, *ins_attach;
 } proj;
 
+#include <pthread.h>
+
+#define STORE_READERS_MAX 16
+
 struct mm_store {
 	mm_ledger *l;
 	mm_schema *schema;
 	proj live;
+	char db_path[4096];
 	char attach_dir[4096];
 	sqlite3_stmt *exists_rec, *exists_att, *count_kind;
+	/* pool of read-only connections for concurrent readers */
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	sqlite3 *readers[STORE_READERS_MAX];
+	bool reader_busy[STORE_READERS_MAX];
+	size_t nreaders;
 };
+
+/* Borrow a read-only connection (waits if all are busy); give it back with reader_put. */
+int reader_get(mm_store *s, sqlite3 **db, mm_err *err);
+void reader_put(mm_store *s, sqlite3 *db);
+/* Refuse malformed organisation names (reads and writes). */
+int check_tenant(const mm_actor *who, mm_err *err);
+/* The tenant of an actor as stored ("" for the default organisation). */
+static inline const char *actor_tenant(const mm_actor *who)
+{
+	return who && who->tenant ? who->tenant : "";
+}
 
 /* Create the projection tables in schema prefix ("main" or "v"). */
 int proj_create_tables(sqlite3 *db, const char *prefix, mm_err *err);

@@ -21,7 +21,7 @@ static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *writer(void *arg)
 {
 	long t = (long)arg;
-	mm_actor who = {"crash-test", "admin"};
+	mm_actor who = {"crash-test", "admin", NULL};
 	for (long i = 0;; i++) {
 		char json[128];
 		int n = snprintf(json, sizeof json, "{\"name\":\"%s-%ld-%ld\"}", tag, t, i);
