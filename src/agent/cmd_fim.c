@@ -195,6 +195,51 @@ static int get_format(const opts *o, mm_fim_fmt *f)
 	return 0;
 }
 
+/* `fim window --order FILE` installs a window; `fim approve --window ID` closes one. */
+static int window_cmd(const mm_fim_config *cfg, mm_fim_state *st, const opts *o, bool approve, mm_fim_fmt fmt)
+{
+	mm_err err;
+	mm_err_clear(&err);
+	int rc, ret = 2;
+	if (!approve) {
+		const char *of = opt(o, "order");
+		if (!of)
+			return fail("%s", "missing --order FILE (a signed window order)");
+		mm_buf b;
+		mm_buf_init(&b, MM_FIM_ORDER_MAX);
+		mm_fim_window *w = NULL;
+		rc = mm_file_read(of, MM_FIM_ORDER_MAX, &b, &err);
+		if (!rc)
+			rc = mm_fim_window_add(cfg, st, (const char *)(b.p ? b.p : (const uint8_t *)""), b.len, &w, &err);
+		mm_buf_release(&b);
+		if (rc) {
+			mm_err_prefix(&err, "%s", of);
+			return report_err(&err);
+		}
+		printf("window %s installed: %lld to %lld, %zu package%s%s\n", w->id, (long long)w->start_s,
+		       (long long)w->end_s, w->npackages, w->npackages == 1 ? "" : "s", w->npackages ? "" : " (any)");
+		mm_fim_window_free(w);
+		return 0;
+	}
+	const char *id = opt(o, "window");
+	if (!id)
+		return fail("%s", "missing --window ID");
+	mm_fim_report *rep = NULL;
+	if (mm_fim_report_new("fim-approve", fmt, stdout, &rep))
+		return fail("%s", "out of memory");
+	uint64_t pending = 0;
+	if ((rc = mm_fim_approve(cfg, st, id, rep, &pending, &err))) {
+		mm_fim_report_free(rep);
+		return report_err(&err);
+	}
+	ret = pending ? 1 : 0;
+	if (mm_fim_report_finish(rep)) {
+		fail("%s", "cannot write the report");
+		ret = 2;
+	}
+	return ret;
+}
+
 static volatile int stop_flag;
 
 static void on_signal(int sig)
@@ -209,8 +254,10 @@ static int run_batch(const char *what, int argc, char **argv)
 {
 	opts o;
 	bool is_check = strcmp(what, "check") == 0, is_watch = strcmp(what, "watch") == 0,
-	     is_restore = strcmp(what, "restore") == 0;
-	const char *spec = is_check ? COMMON "full" : is_watch ? COMMON "max-seconds:" : is_restore ? COMMON "order:" : COMMON;
+	     is_restore = strcmp(what, "restore") == 0, is_window = strcmp(what, "window") == 0,
+	     is_approve = strcmp(what, "approve") == 0;
+	const char *spec = is_check ? COMMON "full" : is_watch ? COMMON "max-seconds:" :
+			   is_restore || is_window ? COMMON "order:" : is_approve ? COMMON "window:" : COMMON;
 	if (parse(&o, argc, argv, spec))
 		return 2;
 	mm_fim_fmt fmt;
@@ -230,8 +277,12 @@ static int run_batch(const char *what, int argc, char **argv)
 		goto out_err;
 	if (!is_watch && !opt(&o, "max-rate"))
 		cfg->files_per_second = 0; /* the config's rate is for watch; batch runs are throttled only if asked */
-	if ((rc = mm_fim_state_open(state, !is_check && !is_restore && !is_watch, &st, &err)))
+	if ((rc = mm_fim_state_open(state, !is_check && !is_restore && !is_watch && !is_approve, &st, &err)))
 		goto out_err;
+	if (is_window || is_approve) {
+		ret = window_cmd(cfg, st, &o, is_approve, fmt);
+		goto out;
+	}
 	if (is_restore) {
 		const char *of = opt(&o, "order");
 		if (!of) {
@@ -369,12 +420,17 @@ static int order_cmd(int argc, char **argv)
 			fail("%s: the body must be non-empty text ending in a newline", in);
 		} else {
 			/* check our own output parses, so a bad body is caught here */
+			static const char wh[] = "mamori-fim-window-order ";
+			bool window = body.len >= sizeof wh - 1 && memcmp(body.p, wh, sizeof wh - 1) == 0;
 			mm_fim_order *ord = NULL;
-			if (mm_fim_order_parse((const char *)out.p, out.len, NULL, &ord, &err))
+			mm_fim_window *win = NULL;
+			if (window ? mm_fim_window_parse((const char *)out.p, out.len, NULL, &win, &err) :
+				     mm_fim_order_parse((const char *)out.p, out.len, NULL, &ord, &err))
 				report_err(&err);
 			else
 				ret = write_text(outf, out.p, out.len, 0644);
 			mm_fim_order_free(ord);
+			mm_fim_window_free(win);
 		}
 		mm_wipe(sk, sizeof sk);
 		mm_buf_release(&body);
@@ -393,8 +449,13 @@ static void usage(FILE *f)
 		   "           [--malware-db PATH]      exit 0 unchanged, 1 changed, 2 error\n"
 		   "  watch    (--config FILE | --path DIR...) --state DIR [--format text|json] [--max-seconds N]\n"
 		   "  restore  --order FILE (--config FILE | --path DIR...) --state DIR [--order-key PUBFILE]\n"
+		   "  window   --order FILE (--config FILE | --path DIR...) --state DIR [--order-key PUBFILE]\n"
+		   "           install a signed maintenance window order\n"
+		   "  approve  --window ID (--config FILE | --path DIR...) --state DIR [--order-key PUBFILE]\n"
+		   "           fold the window's expected changes into the baseline (after it ended);\n"
+		   "           exit 0 all folded, 1 other changes remain (listed), 2 error\n"
 		   "  order keygen --secret FILE --public FILE\n"
-		   "  order sign --key SECRET --in BODY --out ORDER\n");
+		   "  order sign --key SECRET --in BODY --out ORDER   (restore or window order body)\n");
 }
 
 int agent_cmd_fim(int argc, char **argv)
@@ -411,7 +472,7 @@ int agent_cmd_fim(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(c, "baseline") == 0 || strcmp(c, "check") == 0 || strcmp(c, "watch") == 0 ||
-	    strcmp(c, "restore") == 0)
+	    strcmp(c, "restore") == 0 || strcmp(c, "window") == 0 || strcmp(c, "approve") == 0)
 		return run_batch(c, argc - 2, argv + 2);
 	if (strcmp(c, "order") == 0)
 		return order_cmd(argc - 2, argv + 2);

@@ -84,6 +84,13 @@
 #define MM_FIM_WATCH_QUEUE_MAX (1u << 20)   /* pending paths in watch, hard cap */
 #define MM_FIM_WATCH_DIRS_MAX  (1u << 20)   /* inotify watches */
 #define MM_FIM_HASH_RETRIES    3            /* re-reads of a file that changes while hashed */
+#define MM_FIM_WINDOWS_MAX     64           /* maintenance windows installed in one state */
+#define MM_FIM_WINDOW_PACKAGES_MAX 4096     /* packages named by one window order */
+#define MM_FIM_WINDOW_SECONDS_MAX (7 * 86400) /* longest maintenance window */
+#define MM_FIM_PACKAGE_NAME_MAX 128
+#define MM_FIM_DPKG_STATUS_MAX (64u << 20)  /* dpkg's status file */
+#define MM_FIM_DPKG_LIST_MAX   (16u << 20)  /* one info/<package>.list or .md5sums */
+#define MM_FIM_DPKG_PATHS_MAX  (4u << 20)   /* package-owned paths kept (those in scope) */
 
 /* ---- Agent: facts (src/facts) and policies (src/policy) ---- */
 #define MM_FACTS_LINE_MAX        65536       /* one line of a text source; longer lines are skipped */

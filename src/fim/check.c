@@ -91,11 +91,38 @@ int fim_respond(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, mm_fi
 	return mm_fim_report_event(rep, MM_FIM_EV_QUARANTINED, path, NULL, NULL, s, r, detail);
 }
 
-int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const mm_fim_set *base,
-		const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn)
+/* Report one difference: expected (a maintenance window explains it) or a change. */
+static int judge_one(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, fim_maint *maint,
+		     const mm_fim_set *base, const mm_fim_rec *a, const mm_fim_set *cur, const mm_fim_rec *b,
+		     unsigned d, mm_fim_report *rep, uint64_t *changes, FILE *warn, bool *expected)
+{
+	const char *path = b ? mm_fim_rec_path(cur, b) : mm_fim_rec_path(base, a);
+	char detail[400];
+	int rc;
+	*expected = maint && fim_maint_expected(maint, path, cur, b, detail, sizeof detail);
+	if (*expected) {
+		fim_log_event(st, "expected", path, detail);
+		rc = mm_fim_report_event(rep, MM_FIM_EV_EXPECTED, path, a ? base : NULL, a, b ? cur : NULL, b, detail);
+		/* the package's content is still scanned; a new package binary is not "new executable" */
+		if (!rc && b && b->type == MM_FIM_REG && (!a || (d & (MM_FIM_CH_SHA | MM_FIM_CH_TYPE))))
+			rc = fim_respond(cfg, st, av, rep, cur, b, false, warn);
+		return rc;
+	}
+	(*changes)++;
+	mm_fim_ev_kind k = !a ? MM_FIM_EV_ADDED : !b ? MM_FIM_EV_REMOVED : MM_FIM_EV_MODIFIED;
+	rc = mm_fim_report_event(rep, k, path, a ? base : NULL, a, b ? cur : NULL, b, NULL);
+	if (!rc && b && b->type == MM_FIM_REG && (!a || (d & (MM_FIM_CH_SHA | MM_FIM_CH_TYPE))))
+		rc = fim_respond(cfg, st, av, rep, cur, b, !a, warn);
+	return rc;
+}
+
+int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, fim_maint *maint, const mm_fim_set *base,
+		const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes, FILE *warn,
+		mm_fim_set *fold)
 {
 	size_t i = 0, k = 0;
 	int rc = MM_OK;
+	bool exp = false;
 	*changes = 0;
 	while ((i < base->n || k < cur->n) && !rc) {
 		const mm_fim_rec *a = i < base->n ? &base->recs[i] : NULL;
@@ -112,28 +139,26 @@ int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const
 				c = a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
 		}
 		if (c < 0 && fim_seen(seen, i)) {
+			if (fold)
+				rc = mm_fim_set_add(fold, a, base);
 			i++; /* unchanged: the scan did not keep it */
 		} else if (c < 0) {
-			(*changes)++;
-			rc = mm_fim_report_event(rep, MM_FIM_EV_REMOVED, mm_fim_rec_path(base, a), base, a, NULL,
-						 NULL, NULL);
+			rc = judge_one(cfg, st, av, maint, base, a, cur, NULL, 0, rep, changes, warn, &exp);
+			if (!rc && fold && !exp)
+				rc = mm_fim_set_add(fold, a, base);
 			i++;
 		} else if (c > 0) {
-			(*changes)++;
-			rc = mm_fim_report_event(rep, MM_FIM_EV_ADDED, mm_fim_rec_path(cur, b), NULL, NULL, cur, b,
-						 NULL);
-			if (!rc && b->type == MM_FIM_REG)
-				rc = fim_respond(cfg, st, av, rep, cur, b, true, warn);
+			rc = judge_one(cfg, st, av, maint, base, NULL, cur, b, 0, rep, changes, warn, &exp);
+			if (!rc && fold && exp)
+				rc = mm_fim_set_add(fold, b, cur);
 			k++;
 		} else {
 			unsigned d = mm_fim_rec_diff(base, a, cur, b);
-			if (d) {
-				(*changes)++;
-				rc = mm_fim_report_event(rep, MM_FIM_EV_MODIFIED, mm_fim_rec_path(cur, b), base, a,
-							 cur, b, NULL);
-				if (!rc && b->type == MM_FIM_REG && (d & (MM_FIM_CH_SHA | MM_FIM_CH_TYPE)))
-					rc = fim_respond(cfg, st, av, rep, cur, b, false, warn);
-			}
+			exp = !d;
+			if (d)
+				rc = judge_one(cfg, st, av, maint, base, a, cur, b, d, rep, changes, warn, &exp);
+			if (!rc && fold)
+				rc = exp ? mm_fim_set_add(fold, b, cur) : mm_fim_set_add(fold, a, base);
 			i++;
 			k++;
 		}
@@ -149,6 +174,7 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 	mm_fim_set_init(&cur);
 	mm_fim_av *av = NULL;
 	uint8_t *seen = NULL;
+	fim_maint *maint = NULL;
 	*changes = 0;
 	int rc = mm_fim_state_load(st, &base, err);
 	if (rc)
@@ -168,7 +194,9 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 	mm_fim_scan_stats stats;
 	if ((rc = mm_fim_scan(cfg, &so, &cur, &stats, err)))
 		goto out;
-	if ((rc = fim_compare(cfg, st, av, &base, seen, &cur, rep, changes, o->warn))) {
+	if ((rc = fim_maint_open(cfg, st, NULL, o->warn, &maint, err)))
+		goto out;
+	if ((rc = fim_compare(cfg, st, av, maint, &base, seen, &cur, rep, changes, o->warn, NULL))) {
 		mm_err_set(err, rc, "report: %s", mm_strerror(rc));
 		goto out;
 	}
@@ -182,6 +210,7 @@ int mm_fim_check(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_check_
 		mm_fim_report_count(rep, "malware_signatures", sigs);
 	}
 out:
+	fim_maint_close(maint);
 	free(seen);
 	mm_fim_av_close(av);
 	mm_fim_set_release(&base);

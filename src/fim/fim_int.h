@@ -39,9 +39,33 @@ int fim_vault_copy(mm_fim_state *st, const uint8_t h[MM_SHA256_LEN], int out_fd,
  * scan and therefore absent from cur.
  */
 struct mm_fim_av;
-int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, mm_fim_av *av, const mm_fim_set *base,
-		const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep, uint64_t *changes,
-		FILE *warn) MM_MUST_USE;
+typedef struct fim_maint fim_maint;
+/*
+ * maint (may be NULL) turns changes a maintenance window explains into
+ * `expected` events (not counted in *changes). fold (may be NULL) receives
+ * the records the baseline should hold afterwards: the current state of
+ * expected changes, the baseline's for everything else.
+ */
+int fim_compare(const mm_fim_config *cfg, mm_fim_state *st, struct mm_fim_av *av, fim_maint *maint,
+		const mm_fim_set *base, const uint8_t *seen, const mm_fim_set *cur, mm_fim_report *rep,
+		uint64_t *changes, FILE *warn, mm_fim_set *fold) MM_MUST_USE;
+
+/*
+ * The maintenance windows installed in st (verified with cfg's key; broken
+ * ones are warned about and ignored) that have started and are not approved,
+ * or only window only_id; with the dpkg database of cfg->dpkg_dir. *out is
+ * NULL (MM_OK) when no window applies, so checks pay nothing.
+ */
+int fim_maint_open(const mm_fim_config *cfg, mm_fim_state *st, const char *only_id, FILE *warn,
+		   fim_maint **out, mm_err *err) MM_MUST_USE;
+void fim_maint_close(fim_maint *m);
+/*
+ * Whether the package manager made this change inside a window: cur (in cs)
+ * is the current state or NULL when path was removed. detail gets
+ * "package NAME VERSION; window ID".
+ */
+bool fim_maint_expected(fim_maint *m, const char *path, const mm_fim_set *cs, const mm_fim_rec *cur,
+			char *detail, size_t dlen);
 static inline bool fim_seen(const uint8_t *seen, size_t i)
 {
 	return seen && (seen[i / 8] >> (i % 8) & 1);

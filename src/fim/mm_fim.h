@@ -346,4 +346,42 @@ int mm_fim_restore(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_orde
 /* The restore's in-flight marker, read by watch to ignore the agent's own writes. */
 bool mm_fim_restore_inflight(mm_fim_state *st, const char *path);
 
+/* ---- maintenance windows ---- */
+
+/*
+ * A maintenance window order (docs/fim.md), signed like restore orders:
+ * between start and end, changes the package manager made to the files it
+ * owns (content equal to what the package shipped) are reported `expected`
+ * with package and version instead of alerting; `fim approve` folds them
+ * into the baseline once the window has closed.
+ */
+typedef struct mm_fim_window {
+	char id[MM_FIM_ORDER_ID_MAX + 1];
+	char host[MM_FIM_HOST_MAX + 1]; /* "*" or the agent's host name */
+	int64_t start_s, end_s;         /* Unix seconds */
+	char **packages;                /* only changes of these packages; none = any package */
+	size_t npackages;
+	bool signed_ok;                 /* set by mm_fim_window_parse with a key */
+} mm_fim_window;
+
+/* Parse (and with key, verify) a window order; as mm_fim_order_parse. */
+int mm_fim_window_parse(const char *text, size_t len, const uint8_t *key, mm_fim_window **out,
+			mm_err *err) MM_MUST_USE;
+void mm_fim_window_free(mm_fim_window *w);
+/*
+ * Install a window order into the state (windows/<id>.order) after checking
+ * its signature with cfg's key, its host and that it has not ended or been
+ * approved already. check and watch then use it.
+ */
+int mm_fim_window_add(const mm_fim_config *cfg, mm_fim_state *st, const char *text, size_t len,
+		      mm_fim_window **out, mm_err *err) MM_MUST_USE;
+/*
+ * Close window id (refused before its end): rescan, fold every change the
+ * window explains into the baseline (reported `expected`), keep the rest as
+ * they were in the baseline (reported as changes; *pending counts them) and
+ * mark the window approved so it cannot be used again.
+ */
+int mm_fim_approve(const mm_fim_config *cfg, mm_fim_state *st, const char *id, mm_fim_report *rep,
+		   uint64_t *pending, mm_err *err) MM_MUST_USE;
+
 #endif

@@ -255,3 +255,143 @@ int mm_fim_order_sign(const char *body, size_t len, const uint8_t sk[MM_ED25519_
 		return rc;
 	return MM_OK;
 }
+
+/* ---- maintenance window orders ---- */
+
+static const char WINDOW_HEAD[] = "mamori-fim-window-order v1";
+
+void mm_fim_window_free(mm_fim_window *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->npackages; i++)
+		free(w->packages[i]);
+	free(w->packages);
+	free(w);
+}
+
+/* A Debian package name: [a-z0-9][a-z0-9+.-]+ (Policy 5.6.1). */
+static bool valid_package(const char *s, size_t n)
+{
+	if (n < 2 || n > MM_FIM_PACKAGE_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+int mm_fim_window_parse(const char *text, size_t len, const uint8_t *key, mm_fim_window **out, mm_err *err)
+{
+	*out = NULL;
+	if (len > MM_FIM_ORDER_MAX)
+		return mm_err_set(err, MM_ELIMIT, "window order larger than %u bytes", MM_FIM_ORDER_MAX);
+	if (len == 0 || text[len - 1] != '\n' || memchr(text, 0, len) || memchr(text, '\r', len))
+		return mm_err_set(err, MM_EINVAL, "window order: must be LF-terminated text without NUL or CR");
+	mm_fim_window *w = calloc(1, sizeof *w);
+	if (!w)
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	int rc = MM_OK;
+	const char *p = text, *end = text + len, *v;
+	size_t vn;
+	int line = 1;
+	const char *last = end - 1;
+	while (last > text && last[-1] != '\n')
+		last--;
+	size_t siglen = (size_t)(end - 1 - last);
+	if (last == text || siglen < sizeof SIG_PREFIX - 1 || memcmp(last, SIG_PREFIX, sizeof SIG_PREFIX - 1) != 0) {
+		rc = mm_err_set(err, MM_EINVAL, "window order: the last line must be \"signature: BASE64\"");
+		goto out;
+	}
+	const char *body_end = last;
+	size_t hl = strlen(WINDOW_HEAD);
+	if ((size_t)(body_end - p) < hl + 1 || memcmp(p, WINDOW_HEAD, hl) != 0 || p[hl] != '\n') {
+		rc = mm_err_set(err, MM_EINVAL, "window order line 1: expected \"%s\"", WINDOW_HEAD);
+		goto out;
+	}
+	p += hl + 1;
+	line++;
+	if (!field(&p, body_end, "id", &v, &vn) || !valid_id(v, vn)) {
+		rc = mm_err_set(err, MM_EINVAL, "window order line %d: expected \"id: \" and 1-%d of [A-Za-z0-9._-]",
+				line, MM_FIM_ORDER_ID_MAX);
+		goto out;
+	}
+	memcpy(w->id, v, vn);
+	line++;
+	if (!field(&p, body_end, "host", &v, &vn) || !valid_host(v, vn)) {
+		rc = mm_err_set(err, MM_EINVAL, "window order line %d: expected \"host: \" and a host name or *", line);
+		goto out;
+	}
+	memcpy(w->host, v, vn);
+	line++;
+	if (!field(&p, body_end, "start", &v, &vn) || !parse_secs(v, vn, &w->start_s)) {
+		rc = mm_err_set(err, MM_EINVAL, "window order line %d: expected \"start: \" and Unix seconds", line);
+		goto out;
+	}
+	line++;
+	if (!field(&p, body_end, "end", &v, &vn) || !parse_secs(v, vn, &w->end_s) || w->end_s <= w->start_s ||
+	    w->end_s - w->start_s > MM_FIM_WINDOW_SECONDS_MAX) {
+		rc = mm_err_set(err, MM_EINVAL,
+				"window order line %d: expected \"end: \" and Unix seconds after start, at most %d s later",
+				line, MM_FIM_WINDOW_SECONDS_MAX);
+		goto out;
+	}
+	line++;
+	size_t cap = 0;
+	while (p < body_end) {
+		if (!field(&p, body_end, "package", &v, &vn) || !valid_package(v, vn)) {
+			rc = mm_err_set(err, MM_EINVAL, "window order line %d: expected \"package: NAME\" (a Debian package name)",
+					line);
+			goto out;
+		}
+		if (w->npackages >= MM_FIM_WINDOW_PACKAGES_MAX) {
+			rc = mm_err_set(err, MM_ELIMIT, "window order: more than %d packages", MM_FIM_WINDOW_PACKAGES_MAX);
+			goto out;
+		}
+		if (w->npackages == cap) {
+			cap = cap ? cap * 2 : 8;
+			char **np = realloc(w->packages, cap * sizeof *np);
+			if (!np) {
+				rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+				goto out;
+			}
+			w->packages = np;
+		}
+		char *name = malloc(vn + 1);
+		if (!name) {
+			rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(name, v, vn);
+		name[vn] = 0;
+		w->packages[w->npackages++] = name;
+		for (size_t i = 0; i + 1 < w->npackages; i++)
+			if (strcmp(w->packages[i], name) == 0) {
+				rc = mm_err_set(err, MM_EINVAL, "window order line %d: the package is named twice", line);
+				goto out;
+			}
+		line++;
+	}
+	uint8_t sig[MM_ED25519_SIG_LEN + 4];
+	size_t sl = 0;
+	const char *b64 = last + sizeof SIG_PREFIX - 1;
+	if (!mm_base64_decode(b64, (size_t)(end - 1 - b64), sig, sizeof sig, &sl) || sl != MM_ED25519_SIG_LEN) {
+		rc = mm_err_set(err, MM_EINVAL, "window order line %d: the signature must be base64 of 64 bytes", line);
+		goto out;
+	}
+	if (key) {
+		if (!mm_ed25519_verify(sig, text, (size_t)(body_end - text), key)) {
+			rc = mm_err_set(err, MM_ECRYPTO,
+					"window order %s: the signature does not verify with the configured key", w->id);
+			goto out;
+		}
+		w->signed_ok = true;
+	}
+	*out = w;
+	w = NULL;
+out:
+	mm_fim_window_free(w);
+	return rc;
+}

@@ -156,6 +156,8 @@ typedef struct watcher {
 	mm_fim_set base;
 	struct stat base_sb;
 	int64_t next_rescan;
+	fim_maint *maint; /* maintenance windows in force (reloaded at each rescan) */
+	uint64_t rescans;
 } watcher;
 
 static int watch_dir(watcher *w, const char *path)
@@ -289,6 +291,8 @@ static int judge(watcher *w, const char *path, const mm_fim_set *cs, const mm_fi
 	if (b && cur && !mm_fim_rec_diff(&w->base, b, cs, cur))
 		goto back_to_baseline;
 	k = !b ? MM_FIM_EV_ADDED : !cur ? MM_FIM_EV_REMOVED : MM_FIM_EV_MODIFIED;
+	char detail[400];
+	bool expected = w->maint && fim_maint_expected(w->maint, path, cs, cur, detail, sizeof detail);
 	uint8_t dig[MM_SHA256_LEN];
 	state_digest(cs, cur, dig);
 	if (rs && memcmp(rs->dig, dig, MM_SHA256_LEN) == 0)
@@ -297,11 +301,14 @@ static int judge(watcher *w, const char *path, const mm_fim_set *cs, const mm_fi
 	rs = smap_put(&w->reported, path, &fresh);
 	if (rs)
 		memcpy(rs->dig, dig, MM_SHA256_LEN);
-	int rc = mm_fim_report_event(w->rep, k, path, &w->base, b, cs, cur, NULL);
+	if (expected)
+		fim_log_event(w->st, "expected", path, detail);
+	int rc = mm_fim_report_event(w->rep, expected ? MM_FIM_EV_EXPECTED : k, path, &w->base, b, cs, cur,
+				     expected ? detail : NULL);
 	if (rc || !cur || cur->type != MM_FIM_REG)
 		return rc;
 	if (k == MM_FIM_EV_ADDED || (mm_fim_rec_diff(&w->base, b, cs, cur) & (MM_FIM_CH_SHA | MM_FIM_CH_TYPE)))
-		rc = fim_respond(w->cfg, w->st, w->av, w->rep, cs, cur, k == MM_FIM_EV_ADDED, w->warn);
+		rc = fim_respond(w->cfg, w->st, w->av, w->rep, cs, cur, k == MM_FIM_EV_ADDED && !expected, w->warn);
 	return rc;
 back_to_baseline:
 	if (rs)
@@ -325,12 +332,18 @@ static int rescan(watcher *w, mm_err *err)
 {
 	mm_fim_set cur;
 	mm_fim_set_init(&cur);
+	fim_maint_close(w->maint);
+	w->maint = NULL;
+	int rc = fim_maint_open(w->cfg, w->st, NULL, w->warn, &w->maint, err);
+	if (rc)
+		return rc;
+	w->rescans++;
 	uint8_t *seen = calloc(w->base.n / 8 + 1, 1);
 	if (!seen)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
 	mm_fim_scan_opts o = {.prev = &w->base, .files_per_second = w->cfg->files_per_second, .warn = w->warn,
 			      .seen = seen};
-	int rc = mm_fim_scan(w->cfg, &o, &cur, NULL, err);
+	rc = mm_fim_scan(w->cfg, &o, &cur, NULL, err);
 	size_t i = 0, k = 0;
 	while (!rc && (i < w->base.n || k < cur.n)) {
 		const mm_fim_rec *a = i < w->base.n ? &w->base.recs[i] : NULL;
@@ -496,5 +509,6 @@ out:
 	smap_free(&w.reported);
 	mm_fim_set_release(&w.base);
 	mm_fim_av_close(w.av);
+	fim_maint_close(w.maint);
 	return rc;
 }

@@ -694,6 +694,183 @@ static void test_order_parse(void **st)
 		assert_int_not_equal(mm_fim_order_parse(broken[i], strlen(broken[i]), NULL, &o, &e), MM_OK);
 }
 
+/* ---- maintenance window orders ---- */
+
+static char *make_window(const char *id, int64_t start, int64_t end, const char *packages)
+{
+	mm_buf body, out;
+	mm_buf_init(&body, 1u << 20);
+	mm_buf_init(&out, 1u << 20);
+	assert_int_equal(mm_buf_printf(&body, "mamori-fim-window-order v1\nid: %s\nhost: *\nstart: %lld\nend: %lld\n%s",
+				       id, (long long)start, (long long)end, packages),
+			 MM_OK);
+	assert_int_equal(mm_fim_order_sign((const char *)body.p, body.len, sk, &out), MM_OK);
+	mm_buf_release(&body);
+	return (char *)mm_buf_detach(&out, NULL);
+}
+
+static void test_window_parse(void **st)
+{
+	(void)st;
+	mm_ed25519_keypair(pk, sk);
+	mm_fim_window *w = NULL;
+	mm_err e;
+	char *good = make_window("w-1", 1000, 2000, "package: openssl\npackage: libc6\n");
+	assert_int_equal(mm_fim_window_parse(good, strlen(good), pk, &w, &e), MM_OK);
+	assert_true(w->signed_ok);
+	assert_string_equal(w->id, "w-1");
+	assert_int_equal(w->start_s, 1000);
+	assert_int_equal(w->end_s, 2000);
+	assert_int_equal(w->npackages, 2);
+	assert_string_equal(w->packages[1], "libc6");
+	mm_fim_window_free(w);
+	/* forged: a package added after signing; another key */
+	char *forged = strdup(good);
+	forged[strlen("mamori-fim-window-order v1\nid: w-1\nhost: *\nstart: 1")] = '2';
+	assert_int_equal(mm_fim_window_parse(forged, strlen(forged), pk, &w, &e), MM_ECRYPTO);
+	assert_non_null(strstr(e.msg, "does not verify"));
+	free(forged);
+	uint8_t pk2[32], sk2[64];
+	mm_ed25519_keypair(pk2, sk2);
+	assert_int_equal(mm_fim_window_parse(good, strlen(good), pk2, &w, &e), MM_ECRYPTO);
+	free(good);
+	/* a restore order is not a window order, nor the other way round */
+	char *ord = make_order("o-1", "*", 1000, 2000, "file: 0000000000000000000000000000000000000000000000000000000000000000 /x\n");
+	assert_int_equal(mm_fim_window_parse(ord, strlen(ord), pk, &w, &e), MM_EINVAL);
+	free(ord);
+	char *win = make_window("w-2", 1000, 2000, "");
+	mm_fim_order *o = NULL;
+	assert_int_equal(mm_fim_order_parse(win, strlen(win), pk, &o, &e), MM_EINVAL);
+	free(win);
+	static const struct {
+		int64_t s, e;
+		const char *pk, *why;
+	} bad[] = {
+		{2000, 2000, "", "end"},
+		{2000, 1000, "", "end"},
+		{1000, 1000 + MM_FIM_WINDOW_SECONDS_MAX + 1, "", "at most"},
+		{1000, 2000, "package: Openssl\n", "package"},
+		{1000, 2000, "package: a\n", "package"},
+		{1000, 2000, "package: ssl/../x\n", "package"},
+		{1000, 2000, "package: x1\npackage: x1\n", "named twice"},
+		{1000, 2000, "pkg: x1\n", "package"},
+		{1000, 2000, "package: x1\n\n", "package"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *t = make_window("w-3", bad[i].s, bad[i].e, bad[i].pk);
+		int rc = mm_fim_window_parse(t, strlen(t), pk, &w, &e);
+		if (rc == MM_OK || !strstr(e.msg, bad[i].why))
+			fail_msg("bad window %zu: rc %d, '%s'", i, rc, e.msg);
+		assert_non_null(strstr(e.msg, "line"));
+		free(t);
+	}
+	static const char *const broken[] = {
+		"", "\n", "mamori-fim-window-order v1\n", "mamori-fim-window-order v1\nid: x\nsignature: AAAA\n",
+		"mamori-fim-window-order v1\nid: x\nhost: *\nstart: 1\nend: 2\nsignature: !!\n",
+		"mamori-fim-window-order v1\r\nid: x\n",
+		"mamori-fim-window-order v1\nid: x\nhost: *\nstart: -1\nend: 2\nsignature: AAAA\n",
+	};
+	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++)
+		assert_int_not_equal(mm_fim_window_parse(broken[i], strlen(broken[i]), NULL, &w, &e), MM_OK);
+}
+
+/* ---- the governor and the periodic rescan ---- */
+
+static void test_governor(void **st)
+{
+	(void)st;
+	mkdir_t("g");
+	for (int i = 0; i < 40; i++) {
+		char n[64];
+		snprintf(n, sizeof n, "g/f%02d", i);
+		mkfile(n, n, 0644);
+	}
+	mm_fim_config *c = cfg_for(false);
+	c->threads = 2;
+	mm_fim_set cur;
+	mm_fim_set_init(&cur);
+	mm_fim_scan_stats stats;
+	mm_err e;
+	/* 20 files per second: one second of burst, then the other 20 files take a second */
+	mm_fim_scan_opts o = {.files_per_second = 20};
+	int64_t t0 = mm_mono_ns();
+	assert_int_equal(mm_fim_scan(c, &o, &cur, &stats, &e), MM_OK);
+	int64_t took = mm_mono_ns() - t0;
+	assert_int_equal(stats.hashed, 40);
+	/* a lower bound the governor guarantees (sleeps), not a speed claim */
+	if (took < 900000000ll)
+		fail_msg("40 files at 20/s with 1 s of burst took only %lld ms", (long long)(took / 1000000));
+	mm_fim_set_release(&cur);
+	/* unlimited: nothing to wait for (no upper bound asserted) */
+	mm_fim_set_init(&cur);
+	o.files_per_second = 0;
+	assert_int_equal(mm_fim_scan(c, &o, &cur, &stats, &e), MM_OK);
+	assert_int_equal(stats.hashed, 40);
+	mm_fim_set_release(&cur);
+	mm_fim_config_free(c);
+}
+
+/*
+ * A write through a hard link outside the watched tree raises no inotify
+ * event on the tree's directories: only the periodic rescan can see it.
+ * With rescan_seconds = 1 the watch reports it; with the default (an hour)
+ * the same run does not (so the timer, not an event, found it).
+ */
+static size_t watch_for(mm_fim_config *c, mm_fim_state *s, const char *via, unsigned seconds, char *out, size_t outlen)
+{
+	FILE *f = fmemopen(out, outlen, "w");
+	mm_fim_report *rep = NULL;
+	assert_int_equal(mm_fim_report_new("fim-watch", MM_FIM_TEXT, f, &rep), MM_OK);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(1300000);
+		int fd = open(via, O_WRONLY | O_APPEND);
+		_exit(fd >= 0 && write(fd, "tampered\n", 9) == 9 ? 0 : 1);
+	}
+	mm_fim_watch_opts wo = {.max_seconds = seconds};
+	mm_err e;
+	int rc = mm_fim_watch(c, s, &wo, rep, &e);
+	if (rc)
+		fprintf(stderr, "watch: %s\n", e.msg);
+	assert_int_equal(rc, MM_OK);
+	int wst = 0;
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+	size_t n = (size_t)mm_fim_report_n(rep, MM_FIM_EV_MODIFIED);
+	assert_int_equal(mm_fim_report_finish(rep), MM_OK);
+	fclose(f);
+	return n;
+}
+
+static void test_watch_rescan_timer(void **st)
+{
+	(void)st;
+	mkfile("watched", "approved\n", 0644);
+	char p[8400], lnk[8400];
+	snprintf(p, sizeof p, "%s/watched", tree);
+	snprintf(lnk, sizeof lnk, "%s/outside-link", root);
+	assert_int_equal(link(p, lnk), 0);
+	mm_fim_config *c = cfg_for(false);
+	c->debounce_ms = 10;
+	c->nice = 0;
+	c->ionice_idle = false;
+	mm_fim_state *s = state_open();
+	baseline(c, s);
+	char out[16384];
+	c->rescan_seconds = 3600;
+	assert_int_equal(watch_for(c, s, lnk, 3, out, sizeof out), 0); /* no event, no rescan: unseen */
+	baseline(c, s);
+	c->rescan_seconds = 1;
+	assert_int_equal(watch_for(c, s, lnk, 4, out, sizeof out), 1);
+	char want[8500];
+	snprintf(want, sizeof want, "modified: %s (size 18 → 27", p);
+	if (!strstr(out, want))
+		fail_msg("watch output lacks '%s':\n%s", want, out);
+	mm_fim_state_close(s);
+	mm_fim_config_free(c);
+}
+
 static void test_restore(void **st)
 {
 	(void)st;
@@ -823,6 +1000,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deny_new_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_governor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_rescan_timer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
