@@ -40,6 +40,7 @@
 #define MM_BUNDLE_CHECKPOINTS_MAX (1u << 20)
 #define MM_PROOF_MAX           64          /* hashes in one proof */
 #define MM_GROUP_COMMIT_MAX    4096        /* entries per transaction */
+#define MM_GROUP_COMMIT_WAIT_NS 500000     /* a leader waits at most this for writers to re-queue */
 #define MM_CHECKPOINT_EVERY_N  1000
 #define MM_CHECKPOINT_EVERY_NS 1000000000ll
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ledger/mm_ledger.h"
 #include "base/banned.h"
@@ -38,7 +39,10 @@ struct mm_ledger {
 	sqlite3 *db;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t cv_enq; /* signalled when an operation is queued */
 	struct op *head, *tail;
+	size_t qlen;
+	size_t last_batch; /* size of the previous batch: how many writers are active */
 	bool writing;
 
 	/* state below is touched only by the leader */
@@ -52,6 +56,7 @@ struct mm_ledger {
 	mm_note_verifier verifier;
 	mm_buf enc;
 	sqlite3_stmt *ins_entry, *ins_node, *ins_cp, *get_leaf, *get_node;
+	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;
 	int node_rc;
 };
 
@@ -80,7 +85,8 @@ static int open_db(const char *path, int flags, sqlite3 **out, mm_err *err)
 		return MM_EDB;
 	}
 	sqlite3_busy_timeout(db, 10000);
-	int rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+	int rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			 " PRAGMA mmap_size=1073741824;", err);
 	if (rc) {
 		mm_err_prefix(err, "%s", path);
 		sqlite3_close(db);
@@ -193,6 +199,9 @@ static int prepare(mm_ledger *l, mm_err *err)
 		{&l->ins_cp, "INSERT OR REPLACE INTO checkpoint(size, time_ns, note) VALUES(?, ?, ?)"},
 		{&l->get_leaf, "SELECT hash FROM ledger WHERE seq = ?"},
 		{&l->get_node, "SELECT hash FROM merkle_node WHERE level = ? AND idx = ?"},
+		{&l->sp_begin, "SAVEPOINT op"},
+		{&l->sp_release, "RELEASE op"},
+		{&l->sp_rollback, "ROLLBACK TO op"},
 	};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
 		if (sqlite3_prepare_v3(l->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].st, NULL) != SQLITE_OK)
@@ -254,6 +263,11 @@ int mm_ledger_open(const char *path, const char *signer_path, mm_ledger **out, m
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv_enq, &ca);
+	pthread_condattr_destroy(&ca);
 	mm_buf_init(&l->enc, MM_ENTRY_MAX);
 	int rc = open_db(path, SQLITE_OPEN_READWRITE, &l->db, err);
 	if (rc)
@@ -342,6 +356,19 @@ out:
 	return rc;
 }
 
+static int run_stmt(mm_ledger *l, sqlite3_stmt *st, mm_err *err)
+{
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? MM_OK : db_err(err, l->db, "savepoint");
+}
+
+static void undo_op(mm_ledger *l)
+{
+	run_stmt(l, l->sp_rollback, NULL);
+	run_stmt(l, l->sp_release, NULL);
+}
+
 /* Run one operation inside the open transaction. */
 static int run_op(mm_ledger *l, struct op *o)
 {
@@ -351,7 +378,7 @@ static int run_op(mm_ledger *l, struct op *o)
 	int64_t now = mm_now_ns();
 	int64_t t = now > l->last_time ? now : l->last_time; /* time never goes backwards */
 	int rc;
-	if ((rc = exec(l->db, "SAVEPOINT op", o->err)))
+	if ((rc = run_stmt(l, l->sp_begin, o->err)))
 		return rc;
 	rc = o->fn(o->ctx, l->db, seq, t, &e, o->err);
 	if (rc)
@@ -377,15 +404,15 @@ static int run_op(mm_ledger *l, struct op *o)
 	if (l->node_rc) {
 		rc = db_err(o->err, l->db, "storing Merkle node");
 		/* the accumulator moved; the batch's caller restores it */
-		exec(l->db, "ROLLBACK TO op; RELEASE op", NULL);
+		undo_op(l);
 		return rc;
 	}
 	l->size = seq;
 	l->last_time = t;
 	o->seq = seq;
-	return exec(l->db, "RELEASE op", o->err);
+	return run_stmt(l, l->sp_release, o->err);
 undo:
-	exec(l->db, "ROLLBACK TO op; RELEASE op", NULL);
+	undo_op(l);
 	return rc;
 }
 
@@ -452,6 +479,22 @@ static void lead_until_done(mm_ledger *l, struct op *mine)
 			continue;
 		}
 		l->writing = true;
+		/*
+		 * Writers woken by the previous commit are re-queueing now: give them
+		 * a moment (bounded) so one commit carries them all instead of one.
+		 */
+		if (l->last_batch > 1 && l->qlen < l->last_batch) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += MM_GROUP_COMMIT_WAIT_NS;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			while (l->qlen < l->last_batch)
+				if (pthread_cond_timedwait(&l->cv_enq, &l->mu, &until) != 0)
+					break;
+		}
 		struct op *batch = l->head, *last = batch;
 		size_t n = 1;
 		while (last->next && n < MM_GROUP_COMMIT_MAX) {
@@ -462,6 +505,8 @@ static void lead_until_done(mm_ledger *l, struct op *mine)
 		if (!l->head)
 			l->tail = NULL;
 		last->next = NULL;
+		l->qlen -= n;
+		l->last_batch = n;
 		pthread_mutex_unlock(&l->mu);
 		run_batch(l, batch);
 		pthread_mutex_lock(&l->mu);
@@ -486,6 +531,8 @@ int mm_ledger_submit(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, uint64_t *s
 	else
 		l->head = &o;
 	l->tail = &o;
+	l->qlen++;
+	pthread_cond_signal(&l->cv_enq);
 	lead_until_done(l, &o);
 	pthread_mutex_unlock(&l->mu);
 	if (seq)
@@ -658,11 +705,15 @@ int mm_ledger_close(mm_ledger *l, mm_err *err)
 	sqlite3_finalize(l->ins_cp);
 	sqlite3_finalize(l->get_leaf);
 	sqlite3_finalize(l->get_node);
+	sqlite3_finalize(l->sp_begin);
+	sqlite3_finalize(l->sp_release);
+	sqlite3_finalize(l->sp_rollback);
 	sqlite3_close(l->db);
 	mm_note_signer_wipe(&l->signer);
 	mm_buf_release(&l->enc);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
+	pthread_cond_destroy(&l->cv_enq);
 	free(l);
 	return rc;
 }
