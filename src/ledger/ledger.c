@@ -433,6 +433,9 @@ static void run_batch(mm_ledger *l, struct op *batch)
 	uint64_t saved_cp = l->cp_size;
 	mm_err txerr;
 	mm_err_clear(&txerr);
+	/* a ROLLBACK that itself failed (out of memory) leaves a transaction behind */
+	if (!sqlite3_get_autocommit(l->db))
+		exec(l->db, "ROLLBACK", NULL);
 	int rc = exec(l->db, "BEGIN IMMEDIATE", &txerr);
 	if (!rc) {
 		for (struct op *o = batch; o; o = o->next) {
@@ -576,6 +579,8 @@ int mm_ledger_checkpoint(mm_ledger *l, bool force, mm_buf *out, mm_err *err)
 		return mm_err_set(err, MM_ECRYPTO, "no signing key: cannot make a checkpoint");
 	acquire(l);
 	int rc = MM_OK;
+	if (!sqlite3_get_autocommit(l->db))
+		exec(l->db, "ROLLBACK", NULL);
 	if (!force && l->size == l->cp_size) {
 		release(l);
 		return out ? mm_ledger_latest_checkpoint(l, out, err) : MM_OK;

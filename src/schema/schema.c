@@ -425,6 +425,8 @@ int mm_schema_add(mm_schema *s, const char *label, const char *text, size_t n, m
 		return mm_err_set(err, MM_ELIMIT, "%s: more than %d kinds", label, MM_SCHEMA_KINDS_MAX);
 	json_error_t je;
 	json_t *doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+	if (!doc && (json_error_code(&je) == json_error_out_of_memory || je.text[0] == '\0'))
+		return mm_err_set(err, MM_ENOMEM, "%s: out of memory", label);
 	if (!doc)
 		return mm_err_set(err, MM_EINVAL, "%s: line %d, column %d: %s", label, je.line, je.column, je.text);
 	/* the document and a copy of the label live as long as the schema */

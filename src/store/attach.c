@@ -37,6 +37,7 @@ struct att {
 	mm_store *s;
 	const mm_actor *who;
 	char *payload;
+	json_t *parsed; /* the payload as built, for the projection */
 	const char *hex;
 };
 
@@ -51,7 +52,7 @@ static int att_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *
 	e->payload_len = strlen(a->payload);
 	e->seq = seq;
 	e->time_ns = t;
-	return proj_apply(&a->s->live, e, err);
+	return proj_apply_json(&a->s->live, e, a->parsed, err);
 }
 
 int mm_store_attach(mm_store *s, const mm_actor *who, const void *data, size_t n, const char *name,
@@ -82,13 +83,16 @@ int mm_store_attach(mm_store *s, const mm_actor *who, const void *data, size_t n
 	if (!mm_file_exists(path) && (rc = mm_file_write_atomic(path, data, n, 0600, false, err)))
 		return rc;
 	json_t *pl = json_pack("{s:s, s:I, s:s}", "sha256", hex, "size", (json_int_t)n, "name", name);
-	struct att a = {.s = s, .who = who, .hex = hex};
-	a.payload = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(pl);
-	if (!a.payload)
+	struct att a = {.s = s, .who = who, .hex = hex, .parsed = pl};
+	if (!pl)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	if ((rc = canonical_json(pl, &a.payload, err))) {
+		json_decref(pl);
+		return rc;
+	}
 	uint64_t seq;
 	rc = mm_ledger_submit(s->l, att_apply, &a, &seq, err);
 	free(a.payload);
+	json_decref(pl);
 	return rc;
 }

@@ -121,10 +121,10 @@ static int apply_record(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
 	if (e->subject_len != strlen(id) || memcmp(e->subject, id, e->subject_len) != 0)
 		return mm_err_set(err, MM_ECORRUPT, "entry subject is not the record id '%s'", id);
 	json_int_t version = json_integer_value(ver);
-	char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		return mm_err_set(err, MM_ENOMEM, "out of memory");
-	int rc = MM_OK;
+	char *text = NULL;
+	int rc = canonical_json(data, &text, err);
+	if (rc)
+		return rc;
 	bool create = kind_is(e, "record.create");
 	if (create != (version == 1) || create != (strcmp(op, "create") == 0)) {
 		rc = mm_err_set(err, MM_ECORRUPT, "record %s: operation '%s' at version %lld is inconsistent", id, op,
@@ -211,6 +211,14 @@ static int apply_attachment(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
 	return step_done(p, st, err, "projection attachment");
 }
 
+int proj_apply_json(proj *p, const mm_entry *e, json_t *pl, mm_err *err)
+{
+	bool rec = kind_is(e, "record.create") || kind_is(e, "record.update") || kind_is(e, "record.transition");
+	if (!json_is_object(pl))
+		return mm_err_set(err, MM_ECORRUPT, "payload is not a JSON object");
+	return rec ? apply_record(p, e, pl, err) : apply_attachment(p, e, pl, err);
+}
+
 int proj_apply(proj *p, const mm_entry *e, mm_err *err)
 {
 	bool rec = kind_is(e, "record.create") || kind_is(e, "record.update") || kind_is(e, "record.transition");
@@ -221,9 +229,11 @@ int proj_apply(proj *p, const mm_entry *e, mm_err *err)
 	json_t *pl = json_loadb((const char *)e->payload, e->payload_len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(pl)) {
 		json_decref(pl);
+		if (!pl && json_oom(&je))
+			return mm_err_set(err, MM_ENOMEM, "out of memory");
 		return mm_err_set(err, MM_ECORRUPT, "payload is not a JSON object");
 	}
-	int rc = rec ? apply_record(p, e, pl, err) : apply_attachment(p, e, pl, err);
+	int rc = proj_apply_json(p, e, pl, err);
 	json_decref(pl);
 	return rc;
 }

@@ -121,12 +121,11 @@ int mm_store_init(const char *db_path, const mm_store_paths *p, const char *orig
 		goto out;
 	struct genesis g = {.actor = actor};
 	json_t *pl = json_pack("{s:s, s:s}", "origin", origin, "software", "mamori " MM_VERSION);
-	char *txt = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *txt = NULL;
+	rc = pl ? canonical_json(pl, &txt, err) : mm_err_set(err, MM_ENOMEM, "out of memory");
 	json_decref(pl);
-	if (!txt) {
-		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+	if (rc)
 		goto out;
-	}
 	snprintf(g.payload, sizeof g.payload, "%s", txt);
 	free(txt);
 	uint64_t seq;
@@ -288,24 +287,32 @@ struct write;
 static mm_store *write_store(const struct write *w);
 static const char *write_tenant(const struct write *w);
 
+static void lookup_failed(struct write *w);
+
+/* Step an existence query; a database error is remembered, not taken for "absent". */
+static bool exists_step(struct write *w, sqlite3_stmt *st)
+{
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		lookup_failed(w);
+	return r == SQLITE_ROW;
+}
+
 static bool record_exists(void *ctx, const char *kind, const char *id)
 {
 	mm_store *s = write_store(ctx);
 	sqlite3_bind_text(s->exists_rec, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->exists_rec, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->exists_rec, 3, write_tenant(ctx), -1, SQLITE_STATIC);
-	bool found = sqlite3_step(s->exists_rec) == SQLITE_ROW;
-	sqlite3_reset(s->exists_rec);
-	return found;
+	return exists_step(ctx, s->exists_rec);
 }
 
 static bool attachment_exists(void *ctx, const char *hex)
 {
 	mm_store *s = write_store(ctx);
 	sqlite3_bind_text(s->exists_att, 1, hex, -1, SQLITE_STATIC);
-	bool found = sqlite3_step(s->exists_att) == SQLITE_ROW;
-	sqlite3_reset(s->exists_att);
-	return found;
+	return exists_step(ctx, s->exists_att);
 }
 
 /* ---- writes ---- */
@@ -324,7 +331,13 @@ struct write {
 	const char *reason;
 	char *payload;       /* owned; freed by the submitter */
 	mm_write_result *res;
+	bool lookup_error;   /* a reference lookup hit a database error */
 };
+
+static void lookup_failed(struct write *w)
+{
+	w->lookup_error = true;
+}
 
 static mm_store *write_store(const struct write *w)
 {
@@ -355,11 +368,19 @@ static int load_current(mm_store *s, const mm_actor *who, const char *id, struct
 		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, actor_tenant(who), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		rc = r == SQLITE_DONE ? mm_err_set(err, MM_ENOTFOUND, "no record has id '%.128s'", id)
+				      : mm_err_set(err, MM_EDB, "reading %s: %s", id, sqlite3_errmsg(db));
 		goto out;
 	}
 	const char *kind = (const char *)sqlite3_column_text(st, 0);
+	const char *state = (const char *)sqlite3_column_text(st, 3);
+	const char *text = (const char *)sqlite3_column_text(st, 4);
+	if (!kind || !state || !text) { /* SQLite could not convert a value: out of memory */
+		rc = mm_err_set(err, MM_ENOMEM, "reading %s: out of memory", id);
+		goto out;
+	}
 	c->kind = mm_schema_kind(s->schema, kind);
 	if (!c->kind) {
 		rc = mm_err_set(err, MM_EINVAL, "record %s is of kind '%s', which the schema no longer declares", id, kind);
@@ -367,11 +388,13 @@ static int load_current(mm_store *s, const mm_actor *who, const char *id, struct
 	}
 	c->version = (uint32_t)sqlite3_column_int64(st, 1);
 	c->seq = (uint64_t)sqlite3_column_int64(st, 2);
-	snprintf(c->state, sizeof c->state, "%s", sqlite3_column_text(st, 3));
+	snprintf(c->state, sizeof c->state, "%s", state);
 	json_error_t je;
-	c->data = json_loads((const char *)sqlite3_column_text(st, 4), 0, &je);
+	c->data = json_loads(text, 0, &je);
 	if (!c->data)
-		rc = mm_err_set(err, MM_ECORRUPT, "record %s: stored data is not JSON", id);
+		rc = json_oom(&je) ? mm_err_set(err, MM_ENOMEM, "out of memory")
+				   : mm_err_set(err, MM_ECORRUPT,
+						"record %s: stored data could not be read (not JSON, or out of memory)", id);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -470,7 +493,13 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = mm_schema_validate(k, data, &lk, err)))
+	w->lookup_error = false;
+	rc = mm_schema_validate(k, data, &lk, err);
+	if (w->lookup_error) {
+		rc = mm_err_set(err, MM_EDB, "checking references: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (rc)
 		goto out;
 	pl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:O}", "id", id, "kind", k->name, "op", op,
 		       "role", w->who->role, "reason", w->reason ? w->reason : "", "state", state,
@@ -478,11 +507,13 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 	if (pl && w->op == OP_TRANSITION)
 		json_object_set_new(pl, "from", json_string(cur.state));
 	free(w->payload);
-	w->payload = pl ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (!w->payload) {
+	w->payload = NULL;
+	if (!pl) {
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = canonical_json(pl, &w->payload, err)))
+		goto out;
 	mm_entry_set(&e->kind, &e->kind_len, entry_kind);
 	mm_entry_set(&e->actor, &e->actor_len, w->who->name);
 	snprintf(w->res->id, sizeof w->res->id, "%s", id);
@@ -492,7 +523,7 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 	e->payload_len = strlen(w->payload);
 	e->seq = seq;
 	e->time_ns = t;
-	if ((rc = proj_apply(&s->live, e, err)))
+	if ((rc = proj_apply_json(&s->live, e, pl, err)))
 		goto out;
 	w->res->version = version;
 	w->res->seq = seq;
@@ -551,6 +582,8 @@ static int parse_object(const char *json, size_t n, json_t **out, mm_err *err)
 		return mm_err_set(err, MM_EINVAL, "record JSON is not valid UTF-8");
 	json_error_t je;
 	json_t *v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+	if (!v && json_oom(&je))
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
 	if (!v)
 		return mm_err_set(err, MM_EINVAL, "record JSON: line %d, column %d: %s", je.line, je.column, je.text);
 	if (!json_is_object(v)) {

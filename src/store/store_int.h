@@ -36,6 +36,21 @@ struct mm_store {
 /* Borrow a read-only connection (waits if all are busy); give it back with reader_put. */
 int reader_get(mm_store *s, sqlite3 **db, mm_err *err);
 void reader_put(mm_store *s, sqlite3 *db);
+/*
+ * Canonical JSON of v (compact, sorted keys) in a new string the caller
+ * frees; every failure is reported (never truncated output).
+ */
+int canonical_json(const json_t *v, char **out, mm_err *err);
+
+/*
+ * True when jansson failed for lack of memory rather than bad input (its
+ * lexer's own allocation failing leaves no message at all).
+ */
+static inline bool json_oom(const json_error_t *je)
+{
+	return json_error_code(je) == json_error_out_of_memory || je->text[0] == '\0';
+}
+
 /* Refuse malformed organisation names (reads and writes). */
 int check_tenant(const mm_actor *who, mm_err *err);
 /* The tenant of an actor as stored ("" for the default organisation). */
@@ -55,5 +70,7 @@ void proj_finalize(proj *p);
  * previous version's entry. Errors describe what in the entry is wrong.
  */
 int proj_apply(proj *p, const mm_entry *e, mm_err *err);
+/* The same for a record or attachment entry whose payload the caller already holds parsed. */
+int proj_apply_json(proj *p, const mm_entry *e, json_t *payload, mm_err *err);
 
 #endif
