@@ -314,9 +314,20 @@ static int hash_file(int rootfd, const char *rel, const char *path, mm_fim_state
 /* ---- the pool ---- */
 
 typedef struct job {
-	uint32_t idx;
+	uint32_t idx;   /* into the set being built, or (verify) into prev */
 	uint16_t root;
+	uint8_t verify; /* full check of an entry whose stat is unchanged: compare with prev, keep nothing if equal */
 } job;
+
+/* A verify job whose file differs from prev: becomes a record after the pool is done. */
+typedef struct vdiff {
+	uint32_t prev_idx;
+	int state;          /* HF_* */
+	struct stat sb;
+	uint8_t sha[MM_SHA256_LEN];
+	uint8_t *xattr;
+	uint32_t xattr_len;
+} vdiff;
 
 typedef struct pool {
 	const mm_fim_config *cfg;
@@ -331,8 +342,14 @@ typedef struct pool {
 	/* per-record xattrs found by workers, merged into the arena afterwards */
 	uint8_t **xside;
 	uint32_t *xside_len;
+	size_t nxside;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	/* full check: verify jobs against prev */
+	const mm_fim_set *prev;
+	uint8_t *seen;      /* set (under mu) for prev entries found identical */
+	vdiff *vd;
+	size_t nvd, capvd;
 	uint32_t *done;
 	size_t ndone, capdone, finished;
 	atomic_ullong hashed, bytes, warnings, vaulted;
@@ -347,6 +364,119 @@ static void warnf(pool *p, const char *path, const char *what)
 		mm_fim_path_escape(path, strlen(path) > 256 ? 256 : strlen(path), esc, sizeof esc);
 		fprintf(p->warn, "mamori-agent: warning: %s: %s\n", esc, what);
 	}
+}
+
+static bool xattrs_equal(const mm_fim_set *s, const mm_fim_rec *r, const mm_buf *b)
+{
+	return r->xattr_len == b->len && (!b->len || memcmp(s->arena.p + r->xattr_off, b->p, b->len) == 0);
+}
+
+/*
+ * Full check of an entry whose stat matched prev: hash it; when content,
+ * stat and xattrs are all as prev has them, only mark it seen (no copy of
+ * the record is kept); otherwise keep what was found for the main thread.
+ */
+static void verify_job(pool *p, const job *jb, uint8_t *buf, mm_sha256_ctx *h, hash_res *res)
+{
+	const mm_fim_rec *old = &p->prev->recs[jb->idx];
+	const char *path = mm_fim_rec_path(p->prev, old);
+	const char *rel = NULL;
+	(void)fim_root_of(p->cfg, path, &rel);
+	vdiff d;
+	memset(&d, 0, sizeof d);
+	int st = HF_UNREADABLE;
+	if (buf && h) {
+		governor_take(&p->gov);
+		res->err = 0;
+		res->vaulted = false;
+		mm_buf_reset(&res->xattr);
+		st = hash_file(p->rootfds[jb->root], rel ? rel : "", path, NULL, p->cfg->xattrs, buf, h, res);
+	}
+	if (st == HF_OK) {
+		atomic_fetch_add(&p->hashed, 1);
+		atomic_fetch_add(&p->bytes, (uint64_t)res->sb.st_size);
+		mm_fim_rec now;
+		memset(&now, 0, sizeof now);
+		fim_rec_from_stat(&now, &res->sb);
+		if (now.type == old->type && now.mode == old->mode && now.uid == old->uid && now.gid == old->gid &&
+		    now.size == old->size && now.ino == old->ino && now.mtime_ns == old->mtime_ns &&
+		    now.ctime_ns == old->ctime_ns && (old->flags & MM_FIM_HASHED) &&
+		    memcmp(res->sha, old->sha256, MM_SHA256_LEN) == 0 &&
+		    (!p->cfg->xattrs || xattrs_equal(p->prev, old, &res->xattr))) {
+			pthread_mutex_lock(&p->mu);
+			__atomic_fetch_or(&p->seen[jb->idx / 8], (uint8_t)(1u << (jb->idx % 8)), __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&p->mu);
+			return;
+		}
+	}
+	if (st == HF_VANISHED) {
+		warnf(p, path, "vanished while scanned");
+		return; /* not seen, not found: reported as removed */
+	}
+	if (st == HF_NOTREG)
+		warnf(p, path, "changed type while scanned (not opened)");
+	else if (st == HF_UNSTABLE)
+		warnf(p, path, "kept changing while hashed; no stable hash");
+	else if (st == HF_UNREADABLE) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "cannot read: %s", strerror(res->err));
+		warnf(p, path, msg);
+	}
+	d.prev_idx = jb->idx;
+	d.state = st;
+	d.sb = res->sb;
+	memcpy(d.sha, res->sha, MM_SHA256_LEN);
+	if (st == HF_OK && res->xattr.len) {
+		size_t xl = 0;
+		d.xattr = mm_buf_detach(&res->xattr, &xl);
+		d.xattr_len = (uint32_t)xl;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->nvd == p->capvd) {
+		size_t cap = p->capvd ? p->capvd * 2 : 64;
+		vdiff *nv = realloc(p->vd, cap * sizeof *nv);
+		if (!nv) {
+			p->rc = MM_ENOMEM;
+			pthread_mutex_unlock(&p->mu);
+			free(d.xattr);
+			return;
+		}
+		p->vd = nv;
+		p->capvd = cap;
+	}
+	p->vd[p->nvd++] = d;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Turn a verify job's difference into a record of out (main thread, pool done). */
+static int vdiff_record(const mm_fim_config *cfg, const mm_fim_set *prev, mm_fim_set *out, const vdiff *d)
+{
+	const mm_fim_rec *old = &prev->recs[d->prev_idx];
+	mm_fim_rec r;
+	memset(&r, 0, sizeof r);
+	r.flags = old->flags & MM_FIM_PROTECT;
+	int rc = fim_arena_put(out, prev->arena.p + old->path_off, old->path_len, &r.path_off);
+	if (rc)
+		return rc;
+	r.path_len = old->path_len;
+	if (d->state == HF_OK || d->state == HF_NOTREG) {
+		fim_rec_from_stat(&r, &d->sb);
+	} else { /* unreadable or unstable: the stat the walk saw */
+		r.type = old->type, r.mode = old->mode, r.uid = old->uid, r.gid = old->gid;
+		r.size = old->size, r.ino = old->ino, r.mtime_ns = old->mtime_ns, r.ctime_ns = old->ctime_ns;
+	}
+	if (d->state == HF_OK) {
+		memcpy(r.sha256, d->sha, MM_SHA256_LEN);
+		r.flags |= MM_FIM_HASHED;
+		if (cfg->xattrs && d->xattr_len) {
+			if ((rc = fim_arena_put(out, d->xattr, d->xattr_len, &r.xattr_off)))
+				return rc;
+			r.xattr_len = d->xattr_len;
+		}
+	} else {
+		r.flags |= d->state == HF_UNREADABLE ? MM_FIM_UNREADABLE : MM_FIM_UNSTABLE;
+	}
+	return fim_set_push(out, &r);
 }
 
 static void *worker(void *arg)
@@ -366,6 +496,15 @@ static void *worker(void *arg)
 		size_t i = atomic_fetch_add(&p->next, 1);
 		if (i >= p->njobs)
 			break;
+		if (p->jobs[i].verify) {
+			verify_job(p, &p->jobs[i], buf, h, &res);
+			pthread_mutex_lock(&p->mu);
+			p->finished++;
+			if (p->finished == p->njobs)
+				pthread_cond_signal(&p->cv);
+			pthread_mutex_unlock(&p->mu);
+			continue;
+		}
 		mm_fim_rec *r = &p->set->recs[p->jobs[i].idx];
 		if (!buf || !h) {
 			r->flags |= MM_FIM_UNREADABLE;
@@ -435,10 +574,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+typedef struct job_sets {
+	const mm_fim_set *out, *prev;
+} job_sets;
+
+static uint64_t job_size(const job_sets *js, const job *j)
+{
+	return j->verify ? js->prev->recs[j->idx].size : js->out->recs[j->idx].size;
+}
+
 static int job_cmp(const void *a, const void *b, void *arg)
 {
-	const mm_fim_set *s = arg;
-	uint64_t x = s->recs[((const job *)a)->idx].size, y = s->recs[((const job *)b)->idx].size;
+	uint64_t x = job_size(arg, a), y = job_size(arg, b);
 	return x < y ? 1 : x > y ? -1 : 0; /* largest first: the pool finishes together */
 }
 
@@ -460,6 +607,10 @@ typedef struct walker {
 	mm_buf xb;
 	FILE *warn;
 	mm_fim_scan_stats *stats;
+	/* parallel walk (checks): the root's sub-directories are collected, not entered */
+	bool defer;
+	char **sub;
+	size_t nsub, capsub;
 } walker;
 
 static void wwarn(walker *w, const char *what)
@@ -482,7 +633,7 @@ static int add_job(walker *w, uint32_t idx)
 		w->jobs = j;
 		w->capjobs = cap;
 	}
-	w->jobs[w->njobs++] = (job){idx, w->rootidx};
+	w->jobs[w->njobs++] = (job){idx, w->rootidx, 0};
 	return MM_OK;
 }
 
@@ -497,9 +648,18 @@ static int record(walker *w, int dfd, const char *name, const struct stat *sb)
 	const mm_fim_rec *old = w->prev ? mm_fim_set_find(w->prev, w->path, w->plen) : NULL;
 	bool same = old && old->type == r.type && old->size == r.size && old->ino == r.ino &&
 		    old->mtime_ns == r.mtime_ns && old->ctime_ns == r.ctime_ns;
+	if (same && w->seen && r.type == MM_FIM_REG && w->full && !w->vault && (old->flags & MM_FIM_HASHED)) {
+		/* full check, stat unchanged: hashed and compared by the pool, kept only if different */
+		int rc = add_job(w, (uint32_t)(old - w->prev->recs));
+		if (rc)
+			return rc;
+		w->jobs[w->njobs - 1].verify = 1;
+		w->stats->files++;
+		return MM_OK;
+	}
 	if (same && w->seen && (r.type != MM_FIM_REG || (!w->full && (old->flags & MM_FIM_HASHED)))) {
 		size_t k = (size_t)(old - w->prev->recs);
-		w->seen[k / 8] |= (uint8_t)(1u << (k % 8));
+		__atomic_fetch_or(&w->seen[k / 8], (uint8_t)(1u << (k % 8)), __ATOMIC_RELAXED);
 		w->stats->files++;
 		if (r.type == MM_FIM_REG)
 			w->stats->reused++;
@@ -606,6 +766,24 @@ static int walk_dir(walker *w, int fd, unsigned depth)
 			wwarn(w, "nested too deep; contents not recorded");
 			continue;
 		}
+		if (w->defer && depth == 0) {
+			if (w->nsub == w->capsub) {
+				size_t cap = w->capsub ? w->capsub * 2 : 64;
+				char **ns = realloc(w->sub, cap * sizeof *ns);
+				if (!ns) {
+					rc = MM_ENOMEM;
+					break;
+				}
+				w->sub = ns;
+				w->capsub = cap;
+			}
+			if (!(w->sub[w->nsub] = strdup(nm))) {
+				rc = MM_ENOMEM;
+				break;
+			}
+			w->nsub++;
+			continue;
+		}
 		int cfd = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (cfd < 0) {
 			if (errno != ENOENT)
@@ -620,6 +798,8 @@ static int walk_dir(walker *w, int fd, unsigned depth)
 	closedir(d);
 	return rc;
 }
+
+static int walk_parallel(walker *m, int rootfd, size_t nthreads);
 
 static int walk_root(walker *w, mm_err *err)
 {
@@ -640,7 +820,149 @@ static int walk_root(walker *w, mm_err *err)
 	int fd = open(w->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return mm_err_set(err, MM_EIO, "%s: %s", w->path, strerror(errno));
-	return walk_dir(w, fd, 0);
+	if (!w->defer)
+		return walk_dir(w, fd, 0);
+	int rfd = dup(fd);
+	rc = walk_dir(w, fd, 0); /* the root's own entries; its sub-directories are collected */
+	size_t threads = w->cfg->threads;
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus > 0 ? (size_t)cpus : 1;
+	}
+	if (threads > MM_FIM_THREADS_MAX)
+		threads = MM_FIM_THREADS_MAX;
+	if (threads > w->nsub)
+		threads = w->nsub ? w->nsub : 1;
+	if (!rc && rfd < 0)
+		rc = mm_err_set(err, MM_EIO, "%s: %s", w->path, strerror(errno));
+	if (!rc && w->nsub)
+		rc = walk_parallel(w, rfd, threads);
+	if (rfd >= 0)
+		close(rfd);
+	for (size_t i = 0; i < w->nsub; i++)
+		free(w->sub[i]);
+	w->nsub = 0;
+	w->plen = l;
+	w->path[l] = 0;
+	return rc;
+}
+
+/*
+ * Parallel walk of a root's sub-directories (checks only, where the threads'
+ * own sets stay small: unchanged entries are only marked in seen). Each
+ * thread has its own walker, set and jobs; they are merged into w's.
+ */
+typedef struct pwalk {
+	walker *main;
+	int rootfd;
+	atomic_size_t next;
+	walker *ws;
+	mm_fim_set *sets;
+	mm_fim_scan_stats *st;
+	int *rc;
+} pwalk;
+
+typedef struct pwarg {
+	pwalk *pw;
+	size_t i;
+} pwarg;
+
+static void *pwalk_thread(void *arg)
+{
+	pwarg *a = arg;
+	pwalk *pw = a->pw;
+	walker *w = &pw->ws[a->i];
+	const walker *m = pw->main;
+	size_t base = m->plen;
+	for (;;) {
+		size_t k = atomic_fetch_add(&pw->next, 1);
+		if (k >= m->nsub || pw->rc[a->i])
+			break;
+		const char *nm = m->sub[k];
+		size_t nl = strlen(nm), sep = base == 1 ? 0 : 1;
+		memcpy(w->path, m->path, base);
+		if (sep)
+			w->path[base] = '/';
+		memcpy(w->path + base + sep, nm, nl + 1);
+		w->plen = base + sep + nl;
+		int cfd = openat(pw->rootfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (cfd < 0) {
+			if (errno != ENOENT)
+				wwarn(w, strerror(errno));
+			continue;
+		}
+		pw->rc[a->i] = walk_dir(w, cfd, 1);
+	}
+	return NULL;
+}
+
+static int walk_parallel(walker *m, int rootfd, size_t nthreads)
+{
+	pwalk pw;
+	memset(&pw, 0, sizeof pw);
+	pw.main = m;
+	pw.rootfd = rootfd;
+	pw.ws = calloc(nthreads, sizeof *pw.ws);
+	pw.sets = calloc(nthreads, sizeof *pw.sets);
+	pw.st = calloc(nthreads, sizeof *pw.st);
+	pw.rc = calloc(nthreads, sizeof *pw.rc);
+	pwarg *args = calloc(nthreads, sizeof *args);
+	pthread_t th[MM_FIM_THREADS_MAX];
+	size_t nth = 0;
+	int rc = MM_OK;
+	if (!pw.ws || !pw.sets || !pw.st || !pw.rc || !args) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nthreads; i++) {
+		walker *w = &pw.ws[i];
+		w->cfg = m->cfg, w->root = m->root, w->rootidx = m->rootidx, w->prev = m->prev, w->full = m->full;
+		w->vault = m->vault, w->seen = m->seen, w->warn = m->warn, w->stats = &pw.st[i];
+		mm_fim_set_init(&pw.sets[i]);
+		w->out = &pw.sets[i];
+		mm_buf_init(&w->xb, MM_FIM_XATTR_MAX + 16);
+		args[i] = (pwarg){&pw, i};
+	}
+	for (; nth < nthreads; nth++)
+		if (pthread_create(&th[nth], NULL, pwalk_thread, &args[nth]) != 0)
+			break;
+	if (nth == 0)
+		pwalk_thread(&args[0]);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	/* merge: records (strings copied), jobs (re-indexed), stats */
+	for (size_t i = 0; i < nthreads; i++) {
+		walker *w = &pw.ws[i];
+		if (!rc && pw.rc[i])
+			rc = pw.rc[i];
+		size_t off = m->out->n;
+		for (size_t k = 0; k < pw.sets[i].n && !rc; k++)
+			rc = mm_fim_set_add(m->out, &pw.sets[i].recs[k], &pw.sets[i]);
+		for (size_t k = 0; k < w->njobs && !rc; k++) {
+			job j = w->jobs[k];
+			if (!j.verify)
+				j.idx += (uint32_t)off;
+			if ((rc = add_job(m, j.idx)))
+				break;
+			m->jobs[m->njobs - 1] = j;
+		}
+		m->stats->files += pw.st[i].files;
+		m->stats->reused += pw.st[i].reused;
+		m->stats->warnings += pw.st[i].warnings;
+	}
+out:
+	if (pw.ws)
+		for (size_t i = 0; i < nthreads; i++) {
+			free(pw.ws[i].jobs);
+			mm_buf_release(&pw.ws[i].xb);
+			mm_fim_set_release(&pw.sets[i]);
+		}
+	free(pw.ws);
+	free(pw.sets);
+	free(pw.st);
+	free(pw.rc);
+	free(args);
+	return rc;
 }
 
 int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set *out,
@@ -658,6 +980,7 @@ int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set 
 	w.full = o->full;
 	w.vault = o->vault != NULL;
 	w.seen = o->prev ? o->seen : NULL;
+	w.defer = w.seen != NULL; /* checks: threads' sets hold only what changed */
 	w.warn = o->warn;
 	w.stats = stats;
 	mm_buf_init(&w.xb, MM_FIM_XATTR_MAX + 16);
@@ -695,13 +1018,17 @@ int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set 
 	p.vault = o->vault;
 	p.warn = o->warn;
 	p.gov.rate = o->files_per_second;
+	p.prev = o->prev;
+	p.seen = w.seen;
 	pthread_mutex_init(&p.gov.mu, NULL);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	if (p.njobs) {
-		qsort_r(p.jobs, p.njobs, sizeof *p.jobs, job_cmp, out);
-		p.xside = calloc(out->n, sizeof *p.xside);
-		p.xside_len = calloc(out->n, sizeof *p.xside_len);
+		job_sets js = {out, o->prev};
+		qsort_r(p.jobs, p.njobs, sizeof *p.jobs, job_cmp, &js);
+		p.nxside = out->n;
+		p.xside = calloc(out->n ? out->n : 1, sizeof *p.xside);
+		p.xside_len = calloc(out->n ? out->n : 1, sizeof *p.xside_len);
 		p.capdone = p.njobs;
 		p.done = malloc(p.capdone * sizeof *p.done);
 		if (!p.xside || !p.xside_len || !p.done) {
@@ -765,8 +1092,9 @@ int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set 
 		nth = 0;
 		if (!rc && p.rc)
 			rc = mm_err_set(err, p.rc, "hashing: %s", mm_strerror(p.rc));
-		/* merge xattrs found by the workers */
-		for (size_t i = 0; i < out->n && !rc; i++) {
+		/* merge xattrs found by the workers (xside covers the records the walk made) */
+		size_t walked = out->n;
+		for (size_t i = 0; i < walked && !rc; i++) {
 			if (!p.xside[i])
 				continue;
 			size_t len = p.xside_len[i];
@@ -775,6 +1103,10 @@ int mm_fim_scan(const mm_fim_config *cfg, const mm_fim_scan_opts *o, mm_fim_set 
 			if (rc)
 				mm_err_set(err, rc, "xattrs: %s", mm_strerror(rc));
 		}
+		/* full check: entries that differ from prev become records */
+		for (size_t i = 0; i < p.nvd && !rc; i++)
+			if ((rc = vdiff_record(cfg, o->prev, out, &p.vd[i])))
+				mm_err_set(err, rc, "%s while comparing", mm_strerror(rc));
 	}
 	stats->hashed = p.hashed;
 	stats->bytes_hashed = p.bytes;
@@ -792,8 +1124,11 @@ out_pool:
 	for (size_t i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	if (p.xside)
-		for (size_t i = 0; i < out->n; i++)
+		for (size_t i = 0; i < p.nxside; i++)
 			free(p.xside[i]);
+	for (size_t i = 0; i < p.nvd; i++)
+		free(p.vd[i].xattr);
+	free(p.vd);
 	free(p.xside);
 	free(p.xside_len);
 	free(p.done);
@@ -807,6 +1142,7 @@ out:
 				close(rootfds[i]);
 	free(rootfds);
 	free(w.jobs);
+	free(w.sub);
 	mm_buf_release(&w.xb);
 	return rc;
 }

@@ -871,6 +871,69 @@ static void test_watch_rescan_timer(void **st)
 	mm_fim_config_free(c);
 }
 
+/*
+ * Checks walk the root's sub-directories on several threads and a full
+ * check keeps no copy of entries found identical: the same changes must
+ * come out as from a single thread, in every sub-directory.
+ */
+static void test_parallel_check(void **st)
+{
+	(void)st;
+	char n[64], c[64];
+	for (int d = 0; d < 7; d++) {
+		snprintf(n, sizeof n, "d%d", d);
+		mkdir_t(n);
+		snprintf(n, sizeof n, "d%d/sub", d);
+		mkdir_t(n);
+		for (int f = 0; f < 30; f++) {
+			snprintf(n, sizeof n, "d%d/%sf%02d", d, f % 2 ? "sub/" : "", f);
+			snprintf(c, sizeof c, "content %d %d", d, f);
+			mkfile(n, c, 0644);
+		}
+	}
+	mkfile("top", "top", 0644);
+	mm_fim_config *cf = cfg_for(false);
+	mm_fim_state *s = state_open();
+	baseline(cf, s);
+	char out[16384];
+	for (unsigned th = 1; th <= 4; th += 3) {
+		cf->threads = th;
+		assert_int_equal(check_tree(cf, s, false, out, sizeof out), 0);
+		assert_int_equal(check_tree(cf, s, true, out, sizeof out), 0);
+		if (!strstr(out, "226 files, 211 hashed, 0 reused")) /* full: every file read again */
+			fail_msg("%s", out);
+	}
+	/* a recorded hash that is wrong (stat unchanged): only the full check sees it */
+	mm_fim_set base;
+	mm_fim_set_init(&base);
+	mm_err e;
+	assert_int_equal(mm_fim_state_load(s, &base, &e), MM_OK);
+	char want[8400];
+	snprintf(want, sizeof want, "%s/d3/sub/f07", tree);
+	mm_fim_rec *r = mm_fim_set_find(&base, want, strlen(want));
+	assert_non_null(r);
+	r->sha256[5] ^= 0x40;
+	assert_int_equal(mm_fim_state_save(s, &base, &e), MM_OK);
+	mm_fim_set_release(&base);
+	char p[8400];
+	snprintf(p, sizeof p, "%s/d5/f10", tree);
+	assert_int_equal(unlink(p), 0);
+	mkfile("d6/sub/new", "new", 0644);
+	for (unsigned th = 1; th <= 4; th += 3) {
+		cf->threads = th;
+		assert_int_equal(check_tree(cf, s, false, out, sizeof out), 2);
+		assert_int_equal(check_tree(cf, s, true, out, sizeof out), 3);
+		snprintf(want, sizeof want, "modified: %s/d3/sub/f07 (sha256 ", tree);
+		assert_non_null(strstr(out, want));
+		snprintf(want, sizeof want, "removed: %s/d5/f10", tree);
+		assert_non_null(strstr(out, want));
+		snprintf(want, sizeof want, "added: %s/d6/sub/new", tree);
+		assert_non_null(strstr(out, want));
+	}
+	mm_fim_state_close(s);
+	mm_fim_config_free(cf);
+}
+
 static void test_restore(void **st)
 {
 	(void)st;
@@ -1002,6 +1065,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_governor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parallel_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rescan_timer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
