@@ -13,12 +13,14 @@ build_pkgs=(
 test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
   jq  # CLI tests read --json output
+  curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
 )
 
 # Peers the benchmarks compare against (bench/*.sh).
 bench_pkgs=(
   aide
   openscap-scanner lynis  # bench/agent.sh: inspection peers
+  wrk nginx  # bench/server.sh: load generator and the static-file peer
 )
 
 want=("${build_pkgs[@]}")

@@ -122,4 +122,29 @@
 #define MM_BASELINE_FILE_MAX     (32u << 20) /* a baseline snapshot file */
 #define MM_BASELINE_ROWS_MAX     200000      /* rows of one table in a baseline */
 
+/* ---- Server: accounts and sessions (src/auth), HTTP (src/server) ---- */
+#define MM_USER_NAME_MAX         64          /* account name: [A-Za-z0-9._@-] */
+#define MM_TENANT_MAX            64          /* organisation name */
+#define MM_PASSWORD_MIN          12          /* characters a new password needs at least */
+#define MM_PASSWORD_MAX          1024        /* bytes of a password (Argon2id input) */
+#define MM_SESSIONS_MAX          4096        /* live sessions (slots of the table) */
+#define MM_SESSIONS_PER_USER_MAX 16          /* the oldest is ended beyond this */
+#define MM_LOCKOUT_THRESHOLD     5           /* failed logins before lockout (default) */
+#define MM_LOCKOUT_SECONDS       (30 * 60)   /* lockout duration (default) */
+#define MM_SESSION_IDLE_SECONDS  (15 * 60)   /* idle cut-off (default) */
+#define MM_SESSION_ABS_SECONDS   (10 * 3600) /* absolute session lifetime (default) */
+#define MM_HTTP_HEADER_MAX       (32u << 10) /* memory per connection: request line and headers */
+#define MM_HTTP_BODY_MAX         MM_RECORD_JSON_MAX /* a JSON request body */
+#define MM_HTTP_UPLOAD_MAX       (32u << 20) /* an attachment upload */
+#define MM_HTTP_CONNECTIONS_MAX  512         /* open connections */
+#define MM_HTTP_PER_IP_MAX       256         /* open connections from one address */
+#define MM_HTTP_TIMEOUT_SECONDS  30          /* idle connection timeout */
+#define MM_HTTP_THREADS_MAX      64
+#define MM_HTTP_COOKIE_MAX       4096        /* the Cookie header examined */
+#define MM_HTTP_QUERY_MAX        2048        /* a query parameter's value */
+#define MM_HTTP_PAGE_MAX         1000        /* records in one page of a list */
+#define MM_WEB_FILES_MAX         256         /* static files of the web UI */
+#define MM_WEB_FILE_MAX          (4u << 20)  /* one static file */
+#define MM_SHUTDOWN_WAIT_SECONDS 10          /* in-flight requests on SIGTERM */
+
 #endif

@@ -59,5 +59,7 @@ int cmd_record(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_sla(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 #endif

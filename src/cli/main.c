@@ -22,6 +22,8 @@ static const struct group groups[] = {
 	{"ledger", cmd_ledger, "verify, export, prove and checkpoint the ledger"},
 	{"calendar", cmd_calendar, "national holidays, business days and business hours"},
 	{"sla", cmd_sla, "due times of response and document targets under a contract"},
+	{"serve", cmd_serve, "serve the HTTPS API and web UI"},
+	{"user", cmd_user, "add, disable and list the accounts of the web UI and API"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to src/auth: the handle shared by account.c and session.c. */
+#ifndef MM_AUTH_INT_H
+#define MM_AUTH_INT_H
+
+#include <pthread.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "auth/mm_auth.h"
+#include "crypto/mm_crypto.h"
+
+/* One live session; key is SHA-256 of the token's 32 bytes. */
+struct slot {
+	uint8_t key[MM_SHA256_LEN];
+	bool used;
+	bool tomb; /* was used: probing continues past it */
+	mm_session s;
+};
+
+struct mm_auth {
+	mm_ledger *l;
+	mm_auth_config cfg;
+	sqlite3 *rd; /* read-only connection for account reads */
+	pthread_mutex_t rd_lock;
+	pthread_mutex_t sess_lock;
+	bool locks_ready;
+	char dummy_hash[crypto_pwhash_STRBYTES];
+	size_t live;
+	struct slot slots[MM_SESSIONS_MAX];
+};
+
+struct op;
+int auth_hash(const mm_auth *a, const char *pw, size_t n, char out[crypto_pwhash_STRBYTES], mm_err *err);
+int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, mm_session *s,
+		     mm_err *err);
+/* End every session of user except the one of keep_token (may be NULL). */
+void auth_sessions_end_user(mm_auth *a, const char *user, const char *keep_token);
+int auth_logout_entry(mm_auth *a, const char *user, bool everywhere, mm_err *err);
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server: `mamori serve` — HTTPS only (libmicrohttpd with GnuTLS), a JSON
+ * API under /api/v1/ for every record kind, accounts, sessions and the
+ * ledger, and the static web UI (web/). Every response carries the
+ * security headers of DESIGN.md "Security rules for the server"; every
+ * request is checked for its session, its role and (for state changes)
+ * its Origin and CSRF token on the server. docs/api.md describes the API.
+ *
+ * The request parsers below are pure functions so that tests and fuzz
+ * targets can reach them without a socket.
+ */
+#ifndef MM_SERVER_H
+#define MM_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/mm_auth.h"
+#include "base/mm_base.h"
+#include "store/mm_store.h"
+
+typedef struct mm_server mm_server;
+
+typedef struct mm_server_config {
+	const char *listen;          /* "ADDR:PORT" (IPv6 as "[::1]:8443"); port 0 picks a free one */
+	const char *redirect_listen; /* optional plain-HTTP listener that only redirects; NULL = none */
+	const char *cert_path;       /* PEM certificate (chain) */
+	const char *key_path;        /* PEM private key */
+	const char *web_dir;         /* static UI files, loaded once at start */
+	const char *schema_dir;      /* the store's schema folder (state titles); NULL = none */
+	const char *origin;          /* public origin for the redirect ("https://host:port"); NULL = from listen */
+	unsigned threads;            /* worker threads; 0 = number of CPUs (at least 2) */
+} mm_server_config;
+
+/*
+ * Start serving in background threads. store and auth are borrowed and
+ * must outlive the server. Errors name the file or address at fault.
+ */
+int mm_server_start(const mm_server_config *c, mm_store *store, mm_auth *auth, mm_server **out,
+		    mm_err *err) MM_MUST_USE;
+/* The bound TLS port (useful with port 0), and the redirect listener's (0 if none). */
+uint16_t mm_server_port(const mm_server *srv);
+uint16_t mm_server_redirect_port(const mm_server *srv);
+/*
+ * Stop accepting, let in-flight requests finish (at most
+ * MM_SHUTDOWN_WAIT_SECONDS), then stop the threads and free srv. The
+ * caller then closes the store (which signs the final checkpoint).
+ */
+void mm_server_stop(mm_server *srv);
+
+/* ---- request parsing (pure; no I/O) ---- */
+
+/* Split "ADDR:PORT" / "[V6]:PORT" into host (no brackets) and port. */
+int mm_http_listen_parse(const char *s, char *host, size_t hostlen, uint16_t *port, mm_err *err) MM_MUST_USE;
+
+/*
+ * Value of cookie `name` in a Cookie header ("a=1; b=2"). Returns false
+ * when absent, empty, longer than outlen-1 or when the header exceeds
+ * MM_HTTP_COOKIE_MAX. A name given twice is refused (false): a planted
+ * second cookie cannot shadow the real one.
+ */
+bool mm_http_cookie_get(const char *header, const char *name, char *out, size_t outlen);
+
+/* "ja" or "en": an explicit choice (may be NULL) wins over Accept-Language; default "ja". */
+const char *mm_http_lang(const char *choice, const char *accept_language);
+
+/*
+ * True when a state-changing request may proceed: no Origin header
+ * (non-browser clients), or Origin equal to "https://" + Host.
+ */
+bool mm_http_origin_ok(const char *origin, const char *host);
+
+typedef enum mm_route_id {
+	MM_R_NONE = 0,        /* no such path: 404 */
+	MM_R_BAD_METHOD,      /* path exists, method does not: 405 */
+	MM_R_SESSION_GET,     /* GET    /api/v1/session */
+	MM_R_SESSION_LOGIN,   /* POST   /api/v1/session */
+	MM_R_SESSION_LOGOUT,  /* DELETE /api/v1/session */
+	MM_R_SESSIONS_LOGOUT, /* DELETE /api/v1/sessions (everywhere) */
+	MM_R_PASSWORD,        /* PUT    /api/v1/session/password */
+	MM_R_SCHEMA,          /* GET    /api/v1/schema */
+	MM_R_LIST,            /* GET    /api/v1/records/{kind} */
+	MM_R_CREATE,          /* POST   /api/v1/records/{kind} */
+	MM_R_SHOW,            /* GET    /api/v1/record/{id} */
+	MM_R_UPDATE,          /* PATCH  /api/v1/record/{id} */
+	MM_R_HISTORY,         /* GET    /api/v1/record/{id}/history */
+	MM_R_TRANSITION,      /* POST   /api/v1/record/{id}/transition */
+	MM_R_ATTACH,          /* POST   /api/v1/attachments */
+	MM_R_ATTACHMENT,      /* GET    /api/v1/attachments/{sha256} */
+	MM_R_CHECKPOINT,      /* GET    /api/v1/ledger/checkpoint */
+	MM_R_PROOF,           /* GET    /api/v1/ledger/proof/{seq} */
+	MM_R_USERS,           /* GET    /api/v1/users */
+	MM_R_USER_ADD,        /* POST   /api/v1/users */
+	MM_R_USER_DISABLE,    /* POST   /api/v1/users/{name}/disable */
+	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
+	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
+	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
+} mm_route_id;
+
+typedef struct mm_route {
+	mm_route_id id;
+	char arg[MM_ID_MAX + 1]; /* the path parameter, syntax-checked */
+	bool changes_state;      /* needs CSRF token and Origin check */
+} mm_route;
+
+/*
+ * Match method and path (already percent-decoded, without the query).
+ * Path parameters are checked (kinds and ids [A-Za-z0-9._-], hashes 64
+ * hex digits, sequence numbers decimal); a bad one gives MM_R_NONE.
+ */
+void mm_http_route(const char *method, const char *path, mm_route *r);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to src/server: the server handle, one request's context and its reply. */
+#ifndef MM_SERVER_INT_H
+#define MM_SERVER_INT_H
+
+#include <stdatomic.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "server/mm_server.h"
+
+#define SESSION_COOKIE "__Host-mamori"
+
+struct web_file {
+	char path[256]; /* "/index.html" */
+	uint8_t *data;
+	size_t len;
+	const char *ctype;
+};
+
+struct mm_server {
+	struct MHD_Daemon *d;
+	struct MHD_Daemon *redir;
+	mm_store *store;
+	mm_auth *auth;
+	char *cert, *key; /* PEM text, alive as long as the daemon */
+	struct web_file *files;
+	size_t nfiles;
+	uint16_t port;
+	char origin[320];
+	char location[340]; /* where the redirect listener sends everyone */
+	json_t *state_titles; /* kind -> {state: {"ja":..,"en":..}}, from the schema files */
+	atomic_int inflight;
+	atomic_bool stopping;
+};
+
+/* What a handler answers; the dispatcher adds the security headers. */
+struct reply {
+	unsigned status;
+	mm_buf body;
+	const char *ctype;
+	char cookie[400];
+	char disposition[300];
+	const struct web_file *file; /* static file: body not used */
+};
+
+/* One request as handlers see it. */
+struct ctx {
+	mm_server *srv;
+	struct MHD_Connection *c;
+	const char *method;
+	mm_route route;
+	const char *lang;
+	bool logged_in;
+	mm_session sess;
+	char token[MM_TOKEN_HEX + 1];
+	const uint8_t *body;
+	size_t body_len;
+	struct reply *rp;
+};
+
+/* JSON error reply: a stable code, a message in the user's language, a technical detail. */
+void reply_error(struct ctx *x, unsigned status, const char *code, const char *detail);
+/* Error reply for an mm_err from a module (maps its code to a status). */
+void reply_mm_error(struct ctx *x, const mm_err *e);
+/* Reply with JSON text (copied). */
+void reply_json(struct ctx *x, unsigned status, const char *text, size_t n);
+/* The query parameter or header value (NULL if absent). */
+const char *ctx_query(struct ctx *x, const char *name);
+const char *ctx_header(struct ctx *x, const char *name);
+
+/* api.c: handle one authenticated (or login) API request. */
+void api_dispatch(struct ctx *x);
+
+/* web.c */
+int web_load(mm_server *srv, const char *dir, mm_err *err);
+void web_free(mm_server *srv);
+const struct web_file *web_find(const mm_server *srv, const char *path);
+
+#endif

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mamori web UI: a hash router over views (login, dashboard, list,
+// detail, form, accounts, password). Forms and buttons come from the
+// schema the server sends (GET /api/v1/schema), with the user's role
+// already applied; the server checks everything again.
+import { api, setCsrf, whenLoggedOut } from './api.js';
+import { $, clear, h } from './dom.js';
+import { currentLang, loadLang, setLang, t, title } from './i18n.js';
+import { recordForm } from './form.js';
+
+const PAGE = 20;
+let me = null;      // {user, role, tenant}
+let schema = null;  // {kinds: [...]}
+
+function kindOf(name) {
+  return schema && schema.kinds.find((k) => k.kind === name);
+}
+
+function notice(text, kind = 'info') {
+  const n = clear($('#notice'));
+  if (text) n.append(h('p', { class: `notice ${kind}` }, text));
+}
+
+function stateTitle(k, s) {
+  return title(k && k.state_titles && k.state_titles[s], s);
+}
+
+function fieldTitle(f) {
+  return title(f.title, f.name);
+}
+
+function show(view) {
+  const main = clear($('#main'));
+  main.append(view);
+  main.focus({ preventScroll: true });
+}
+
+function renderChrome() {
+  $('#brand').textContent = t('app.name');
+  $('#skip-link').textContent = t('app.skip');
+  $('#lang-switch').textContent = currentLang() === 'ja' ? 'English' : '日本語';
+  $('#lang-switch').setAttribute('aria-label', t('app.switch_language'));
+  const nav = clear($('#nav'));
+  const logout = $('#logout');
+  if (!me) {
+    $('#who').textContent = '';
+    logout.hidden = true;
+    return;
+  }
+  $('#who').textContent = t('app.who', { user: me.user, role: t(`role.${me.role}`) });
+  logout.hidden = false;
+  logout.textContent = t('app.logout');
+  nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
+  for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
+  nav.append(h('a', { href: '#/users' }, t('nav.users')));
+  nav.append(h('a', { href: '#/password' }, t('nav.password')));
+}
+
+// ---- login ----
+
+function loginView(message) {
+  const err = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message || '');
+  const user = h('input', { id: 'login-user', name: 'user', autocomplete: 'username', required: true, maxlength: 64 });
+  const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = h('form', { class: 'card narrow', id: 'login-form' },
+    h('h1', {}, t('login.title')),
+    h('label', { for: 'login-user' }, t('login.user')), user,
+    h('label', { for: 'login-password' }, t('login.password')), pass,
+    err,
+    h('button', { type: 'submit', class: 'primary' }, t('login.submit')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    try {
+      const s = await api('POST', '/session', { user: user.value, password: pass.value }, { quiet401: true });
+      pass.value = '';
+      await startSession(s);
+      location.hash = '#/';
+      route();
+    } catch (e) {
+      err.textContent = e.message;
+      pass.value = '';
+      pass.focus();
+    }
+  });
+  show(form);
+  user.focus();
+}
+
+async function startSession(s) {
+  setCsrf(s.csrf);
+  me = { user: s.user, role: s.role, tenant: s.tenant };
+  schema = await api('GET', '/schema');
+  renderChrome();
+}
+
+// ---- dashboard ----
+
+async function dashboard() {
+  const grid = h('div', { class: 'grid' });
+  const view = h('section', {}, h('h1', {}, t('dash.title')), h('p', { class: 'muted' }, t('dash.intro')), grid);
+  show(view);
+  for (const k of schema.kinds) {
+    const count = h('p', { class: 'count' }, '…');
+    const card = h('div', { class: 'card' },
+      h('h2', {}, h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind))), count,
+      k.may_create ? h('a', { class: 'button', href: `#/kind/${k.kind}/new` }, t('list.new')) : null);
+    grid.append(card);
+    api('GET', `/records/${k.kind}?limit=0`).then((r) => { count.textContent = t('dash.count', { n: r.total }); },
+      () => { count.textContent = '—'; });
+  }
+}
+
+// ---- list ----
+
+async function listView(kindName, params) {
+  const k = kindOf(kindName);
+  if (!k) return notFound();
+  const q = params.get('q') || '';
+  const state = params.get('state') || '';
+  const sort = params.get('sort') || 'id';
+  const order = params.get('order') || 'asc';
+  const offset = Number(params.get('offset') || 0);
+  const go = (changes) => {
+    const p = new URLSearchParams({ q, state, sort, order, offset: String(offset), ...changes });
+    location.hash = `#/kind/${kindName}?${p}`;
+  };
+  const query = new URLSearchParams({ q, state, sort, order, limit: String(PAGE), offset: String(offset) });
+  const data = await api('GET', `/records/${kindName}?${query}`);
+  const cols = k.fields.filter((f) => ['string', 'enum', 'date', 'integer', 'ref'].includes(f.type)).slice(0, 4);
+  const search = h('input', { id: 'list-q', type: 'search', value: q, 'aria-label': t('list.search') , placeholder: t('list.search') });
+  const stateSel = h('select', { id: 'list-state', 'aria-label': t('list.state') },
+    h('option', { value: '' }, t('list.all_states')),
+    k.states.map((s) => h('option', { value: s, selected: s === state }, stateTitle(k, s))));
+  const filter = h('form', { class: 'filters', role: 'search' }, search, stateSel,
+    h('button', { type: 'submit' }, t('list.filter')));
+  filter.addEventListener('submit', (ev) => { ev.preventDefault(); go({ q: search.value, state: stateSel.value, offset: '0' }); });
+  const sortHead = (key, label) => {
+    const active = sort === key;
+    const next = active && order === 'asc' ? 'desc' : 'asc';
+    return h('th', { scope: 'col', 'aria-sort': active ? (order === 'asc' ? 'ascending' : 'descending') : 'none' },
+      h('button', { type: 'button', class: 'link', onclick: () => go({ sort: key, order: next }) },
+        label, active ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
+  };
+  const rows = data.items.map((r) => h('tr', {},
+    h('td', {}, h('a', { href: `#/record/${r.id}` }, r.id)),
+    cols.map((f) => h('td', {}, r.data[f.name] ?? '')),
+    h('td', {}, h('span', { class: `badge state-${r.state}` }, stateTitle(k, r.state))),
+    h('td', {}, r.updated.slice(0, 16).replace('T', ' '))));
+  const table = h('table', { class: 'records', id: 'records' },
+    h('thead', {}, h('tr', {}, sortHead('id', 'ID'), cols.map((f) => sortHead(f.name, fieldTitle(f))),
+      sortHead('state', t('list.state')), sortHead('updated', t('list.updated')))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length + 3 }, t('list.empty')))));
+  const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') },
+    h('button', { type: 'button', disabled: offset === 0, onclick: () => go({ offset: String(Math.max(0, offset - PAGE)) }) }, t('list.prev')),
+    h('span', {}, t('list.range', { from: data.total ? offset + 1 : 0, to: Math.min(offset + PAGE, data.total), total: data.total })),
+    h('button', { type: 'button', disabled: offset + PAGE >= data.total, onclick: () => go({ offset: String(offset + PAGE) }) }, t('list.next')));
+  show(h('section', {},
+    h('div', { class: 'title-row' }, h('h1', {}, title(k.title, k.kind)),
+      k.may_create ? h('a', { class: 'button primary', href: `#/kind/${kindName}/new`, id: 'new-record' }, t('list.new')) : null),
+    filter, h('div', { class: 'scroll' }, table), pager));
+}
+
+// ---- detail ----
+
+function valueText(f, v) {
+  if (v === undefined || v === null) return '';
+  if (f && f.type === 'boolean') return v ? t('form.yes') : t('form.no');
+  if (Array.isArray(v)) return v.join(', ');
+  return String(v);
+}
+
+async function detailView(id) {
+  const r = await api('GET', `/record/${id}`);
+  const k = kindOf(r.kind);
+  const hist = await api('GET', `/record/${id}/history`);
+  const dl = h('dl', { class: 'fields' });
+  for (const f of k.fields) {
+    if (r.data[f.name] === undefined) continue;
+    const v = r.data[f.name];
+    let dd;
+    if (f.type === 'attachment') dd = h('a', { href: `/api/v1/attachments/${v}`, download: '' }, t('detail.download'));
+    else if (f.type === 'ref') dd = h('a', { href: `#/record/${v}` }, v);
+    else dd = valueText(f, v);
+    dl.append(h('dt', {}, fieldTitle(f)), h('dd', {}, dd));
+  }
+  const actions = h('div', { class: 'actions', id: 'transitions' });
+  const reason = h('input', { id: 'reason', 'aria-label': t('detail.reason'), placeholder: t('detail.reason'), maxlength: 4000 });
+  const err = h('p', { class: 'error', role: 'alert', id: 'detail-error' });
+  for (const name of r.allowed_transitions) {
+    const tr = k.transitions.find((x) => x.name === name);
+    actions.append(h('button', {
+      type: 'button', class: 'primary', dataset: { transition: name },
+      onclick: async () => {
+        err.textContent = '';
+        if (tr.reason_required && !reason.value.trim()) {
+          err.textContent = t('detail.reason_required');
+          reason.focus();
+          return;
+        }
+        try {
+          await api('POST', `/record/${id}/transition`, { version: r.version, transition: name, reason: reason.value || undefined });
+          notice(t('detail.done', { what: title(tr.title, name) }));
+          detailView(id);
+        } catch (e) {
+          err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+        }
+      },
+    }, title(tr.title, name)));
+  }
+  const proofBox = h('div', { class: 'proof', id: 'proof', 'aria-live': 'polite' });
+  const histRows = hist.map((v) => h('tr', {},
+    h('td', {}, `v${v.version}`), h('td', {}, v.time.slice(0, 19).replace('T', ' ')),
+    h('td', {}, v.actor), h('td', {}, t(`role.${v.role}`)), h('td', {}, t(`op.${v.op}`)),
+    h('td', {}, stateTitle(k, v.state)), h('td', {}, v.reason || ''),
+    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showProof(v.seq, proofBox) }, `#${v.seq}`))));
+  show(h('section', {},
+    h('p', {}, h('a', { href: `#/kind/${r.kind}` }, `← ${title(k.title, r.kind)}`)),
+    h('div', { class: 'title-row' }, h('h1', { id: 'record-id' }, r.id),
+      h('span', { class: `badge state-${r.state}`, id: 'record-state' }, stateTitle(k, r.state)),
+      r.may_update ? h('a', { class: 'button', href: `#/record/${id}/edit`, id: 'edit-record' }, t('detail.edit')) : null),
+    h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
+    dl,
+    r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
+    h('h2', {}, t('detail.history')),
+    h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'history' },
+      h('thead', {}, h('tr', {}, ['ver', 'time', 'actor', 'role', 'op', 'state', 'reason', 'ledger'].map((c) => h('th', { scope: 'col' }, t(`hist.${c}`))))),
+      h('tbody', {}, histRows))),
+    proofBox));
+}
+
+async function showProof(seq, box) {
+  clear(box);
+  try {
+    const cp = await api('GET', '/ledger/checkpoint');
+    const size = Number(cp.checkpoint.split('\n')[1]);
+    const p = await api('GET', `/ledger/proof/${seq}${size >= seq ? `?size=${size}` : ''}`);
+    box.append(h('h3', {}, t('proof.title', { seq })),
+      h('dl', { class: 'fields' },
+        h('dt', {}, t('proof.leaf')), h('dd', { class: 'mono' }, p.leaf),
+        h('dt', {}, t('proof.tree')), h('dd', {}, String(p.tree_size)),
+        h('dt', {}, t('proof.root')), h('dd', { class: 'mono' }, p.root),
+        h('dt', {}, t('proof.path')), h('dd', {}, t('proof.hashes', { n: p.path.length }))),
+      h('pre', { class: 'mono' }, cp.checkpoint));
+  } catch (e) {
+    box.append(h('p', { class: 'error' }, e.message));
+  }
+}
+
+// ---- create / edit ----
+
+async function formView(kindName, id) {
+  const rec = id ? await api('GET', `/record/${id}`) : null;
+  const k = kindOf(rec ? rec.kind : kindName);
+  if (!k) return notFound();
+  const form = await recordForm(k, rec, async (data, reason) => {
+    if (rec) {
+      const r = await api('PATCH', `/record/${id}`, { version: rec.version, data, reason: reason || undefined });
+      return r.id;
+    }
+    const r = await api('POST', `/records/${k.kind}`, { data, reason: reason || undefined });
+    return r.id;
+  });
+  show(h('section', {}, h('h1', {}, rec ? t('form.edit_title', { id }) : t('form.new_title', { kind: title(k.title, k.kind) })), form));
+}
+
+// ---- accounts ----
+
+async function usersView() {
+  let users;
+  try {
+    users = await api('GET', '/users');
+  } catch (e) {
+    show(h('section', {}, h('h1', {}, t('nav.users')), h('p', { class: 'error' }, e.message)));
+    return;
+  }
+  const admin = me.role === 'admin';
+  const rows = users.map((u) => h('tr', {},
+    h('td', {}, u.name), h('td', {}, t(`role.${u.role}`)), h('td', {}, u.tenant || t('users.default_org')),
+    h('td', {}, u.last_login ? u.last_login.slice(0, 16).replace('T', ' ') : t('users.never')),
+    h('td', {}, u.disabled ? t('users.disabled') : u.locked_until ? t('users.locked') : t('users.active')),
+    admin ? h('td', {}, u.name === me.user ? '' : h('button', {
+      type: 'button', class: 'link',
+      onclick: async () => {
+        await api('POST', `/users/${u.name}/${u.disabled ? 'enable' : 'disable'}`);
+        usersView();
+      },
+    }, u.disabled ? t('users.enable') : t('users.disable'))) : null));
+  const section = h('section', {}, h('h1', {}, t('nav.users')), h('p', { class: 'muted' }, t('users.intro')),
+    h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'users' },
+      h('thead', {}, h('tr', {}, ['name', 'role', 'org', 'last_login', 'status'].map((c) => h('th', { scope: 'col' }, t(`users.${c}`))),
+        admin ? h('th', { scope: 'col' }, '') : null)),
+      h('tbody', {}, rows))));
+  if (admin) {
+    const name = h('input', { id: 'nu-name', required: true, maxlength: 64 });
+    const role = h('select', { id: 'nu-role' }, ['contractor-operator', 'contractor-manager', 'municipality-approver',
+      'municipality-viewer', 'auditor', 'admin'].map((r) => h('option', { value: r }, t(`role.${r}`))));
+    const pw = h('input', { id: 'nu-password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
+    const err = h('p', { class: 'error', role: 'alert' });
+    const f = h('form', { class: 'card' }, h('h2', {}, t('users.add')),
+      h('label', { for: 'nu-name' }, t('users.name')), name, h('label', { for: 'nu-role' }, t('users.role')), role,
+      h('label', { for: 'nu-password' }, t('login.password')), pw, err, h('button', { type: 'submit', class: 'primary' }, t('users.add')));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', '/users', { name: name.value, role: role.value, password: pw.value });
+        notice(t('users.added', { name: name.value }));
+        usersView();
+      } catch (e) {
+        err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+      }
+    });
+    section.append(f);
+  }
+  show(section);
+}
+
+function passwordView() {
+  const cur = h('input', { id: 'pw-current', type: 'password', required: true, autocomplete: 'current-password' });
+  const pw = h('input', { id: 'pw-new', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
+  const err = h('p', { class: 'error', role: 'alert' });
+  const f = h('form', { class: 'card narrow' }, h('h1', {}, t('nav.password')),
+    h('label', { for: 'pw-current' }, t('password.current')), cur,
+    h('label', { for: 'pw-new' }, t('password.new')), pw, h('p', { class: 'muted' }, t('password.rule')), err,
+    h('button', { type: 'submit', class: 'primary' }, t('password.submit')));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('PUT', '/session/password', { current: cur.value, password: pw.value });
+      notice(t('password.done'));
+      location.hash = '#/';
+    } catch (e) {
+      err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+    }
+  });
+  show(f);
+}
+
+function notFound() {
+  show(h('section', {}, h('h1', {}, t('error.not_found'))));
+}
+
+// ---- router ----
+
+async function route() {
+  if (!me) return loginView();
+  const hash = location.hash.slice(1) || '/';
+  const [path, qs] = hash.split('?');
+  const params = new URLSearchParams(qs || '');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts.length === 0) return await dashboard();
+    if (parts[0] === 'kind' && parts.length === 2) return await listView(parts[1], params);
+    if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
+    if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
+    if (parts[0] === 'record' && parts[2] === 'edit') return await formView(null, parts[1]);
+    if (parts[0] === 'users') return await usersView();
+    if (parts[0] === 'password') return passwordView();
+    return notFound();
+  } catch (e) {
+    if (e.status === 401) return undefined; // handled by whenLoggedOut
+    show(h('section', {}, h('h1', {}, t('error.title')), h('p', { class: 'error' }, e.message)));
+  }
+  return undefined;
+}
+
+async function main() {
+  await loadLang();
+  whenLoggedOut(() => {
+    me = null;
+    setCsrf(null);
+    renderChrome();
+    loginView(t('login.expired'));
+  });
+  $('#lang-switch').addEventListener('click', () => {
+    setLang(currentLang() === 'ja' ? 'en' : 'ja');
+    location.reload();
+  });
+  $('#logout').addEventListener('click', async () => {
+    try { await api('DELETE', '/session'); } catch (e) { /* already ended */ }
+    me = null;
+    setCsrf(null);
+    renderChrome();
+    notice(t('login.bye'));
+    location.hash = '#/';
+    loginView();
+  });
+  window.addEventListener('hashchange', () => { notice(''); route(); });
+  renderChrome();
+  try {
+    const s = await api('GET', '/session', undefined, { quiet401: true });
+    await startSession(s);
+  } catch (e) {
+    me = null;
+  }
+  renderChrome();
+  route();
+}
+
+main();
