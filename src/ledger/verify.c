@@ -5,6 +5,7 @@
  * leaf hash, Merkle nodes, projections (through the visitor) and every
  * checkpoint's root at its size. The report names the first bad entry.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,19 +104,17 @@ void vs_begin(vstate *vs)
 static void node_check(void *ctx, unsigned level, uint64_t index, const mm_hash h)
 {
 	vstate *vs = ctx;
-	if (!vs->nodes || vs->stop)
+	if (!vs->check_nodes || vs->stop)
 		return;
 	uint64_t first = (index << level) + 1, last = (index + 1) << level;
-	if (sqlite3_step(vs->nodes) != SQLITE_ROW) {
+	const vnode *nd = vs->cur_pos < vs->cur_nnodes ? &vs->cur_nodes[vs->cur_pos++] : NULL;
+	if (!nd || !nd->present) {
 		finding(vs, first, "Merkle node (level %u, index %llu) over entries %llu..%llu is missing", level,
 			(unsigned long long)index, (unsigned long long)first, (unsigned long long)last);
 		vs->stop = true;
 		return;
 	}
-	if ((unsigned)sqlite3_column_int(vs->nodes, 0) != level ||
-	    (uint64_t)sqlite3_column_int64(vs->nodes, 1) != index ||
-	    sqlite3_column_bytes(vs->nodes, 2) != MM_SHA256_LEN ||
-	    memcmp(sqlite3_column_blob(vs->nodes, 2), h, MM_SHA256_LEN) != 0) {
+	if (nd->level != level || nd->idx != index || memcmp(nd->hash, h, MM_SHA256_LEN) != 0) {
 		finding(vs, first,
 			"stored Merkle node (level %u, index %llu) does not match entries %llu..%llu: "
 			"one of them was changed after writing",
@@ -129,10 +128,14 @@ static void fmt_time(int64_t ns, char *out, size_t n)
 	mm_time_format(ns, 0, out, n);
 }
 
-bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash)
+bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash,
+	     const vnode *nodes, size_t nnodes)
 {
 	if (vs->stop)
 		return false;
+	vs->cur_nodes = nodes;
+	vs->cur_nnodes = nnodes;
+	vs->cur_pos = 0;
 	uint64_t want = vs->acc.size + 1;
 	if (row_seq != want) {
 		if (row_seq > want)
@@ -232,11 +235,144 @@ void vs_release(vstate *vs)
 	vs->cps = NULL;
 }
 
+/*
+ * Database verification runs as a two-stage pipeline: this thread steps
+ * SQLite and copies each entry, its stored hash and the stored Merkle
+ * nodes it completes into a batch; a worker checks the batches strictly in
+ * order with the same vs_feed as the bundle path, so findings are
+ * identical, and both cores work.
+ */
+#define VB_ENTRIES 1024
+#define VB_BYTES (8u << 20) /* a batch ends early past this many entry bytes */
+
+typedef struct vbatch {
+	size_t n;
+	uint64_t seq[VB_ENTRIES];
+	size_t off[VB_ENTRIES];
+	uint32_t len[VB_ENTRIES];
+	uint8_t hash[VB_ENTRIES][MM_SHA256_LEN];
+	size_t node_start[VB_ENTRIES + 1];
+	vnode *nodes;
+	size_t nodes_cap;
+	mm_buf arena;
+	bool full;
+	bool last; /* no batch follows */
+} vbatch;
+
+typedef struct vpipe {
+	vstate *vs;
+	vbatch b[2];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t worker_thread;
+	bool stopped; /* the worker found something: stop reading */
+} vpipe;
+
+static void *verify_worker(void *arg)
+{
+	vpipe *vp = arg;
+	for (size_t k = 0;; k ^= 1) {
+		vbatch *b = &vp->b[k];
+		pthread_mutex_lock(&vp->mu);
+		while (!b->full)
+			pthread_cond_wait(&vp->cv, &vp->mu);
+		pthread_mutex_unlock(&vp->mu);
+		bool ok = true;
+		for (size_t i = 0; i < b->n && ok; i++)
+			ok = vs_feed(vp->vs, b->seq[i], b->arena.p + b->off[i], b->len[i], b->hash[i],
+				     b->nodes + b->node_start[i], b->node_start[i + 1] - b->node_start[i]);
+		bool last = b->last;
+		pthread_mutex_lock(&vp->mu);
+		if (!ok)
+			vp->stopped = true;
+		b->full = false;
+		pthread_cond_broadcast(&vp->cv);
+		pthread_mutex_unlock(&vp->mu);
+		if (last)
+			return NULL;
+	}
+}
+
+/* Read the next stored node into nd (present = false when the table has no more). */
+static void read_node(sqlite3_stmt *nodes, bool *exhausted, vnode *nd)
+{
+	memset(nd, 0, sizeof *nd);
+	if (*exhausted || sqlite3_step(nodes) != SQLITE_ROW) {
+		*exhausted = true;
+		return;
+	}
+	nd->level = (uint32_t)sqlite3_column_int(nodes, 0);
+	nd->idx = (uint64_t)sqlite3_column_int64(nodes, 1);
+	if (sqlite3_column_bytes(nodes, 2) == MM_SHA256_LEN) {
+		memcpy(nd->hash, sqlite3_column_blob(nodes, 2), MM_SHA256_LEN);
+		nd->present = true;
+	} else {
+		/* a damaged hash column compares unequal */
+		nd->present = true;
+		memset(nd->hash, 0xff, MM_SHA256_LEN);
+		nd->hash[0] ^= 1;
+	}
+}
+
+/* Fill batch b from the cursors; returns an error code, sets *done at the end of the ledger. */
+static int fill_batch(sqlite3 *db, sqlite3_stmt *rows, sqlite3_stmt *nodes, bool *nodes_done, vbatch *b,
+		      bool *done, mm_err *err)
+{
+	b->n = 0;
+	mm_buf_reset(&b->arena);
+	size_t nn = 0;
+	while (b->n < VB_ENTRIES && b->arena.len < VB_BYTES) {
+		int s = sqlite3_step(rows);
+		if (s == SQLITE_DONE) {
+			*done = true;
+			break;
+		}
+		if (s != SQLITE_ROW)
+			return mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
+		size_t i = b->n;
+		uint64_t seq = (uint64_t)sqlite3_column_int64(rows, 0);
+		size_t len = (size_t)sqlite3_column_bytes(rows, 1);
+		/* an oversized entry is cut one byte past the limit: the decoder refuses it by size */
+		if (len > MM_ENTRY_MAX)
+			len = MM_ENTRY_MAX + 1;
+		b->seq[i] = seq;
+		b->off[i] = b->arena.len;
+		b->len[i] = (uint32_t)len;
+		int rc = mm_buf_append(&b->arena, sqlite3_column_blob(rows, 1), len);
+		if (rc)
+			return mm_err_set(err, rc, "verify: %s", mm_strerror(rc));
+		if (sqlite3_column_bytes(rows, 2) == MM_SHA256_LEN)
+			memcpy(b->hash[i], sqlite3_column_blob(rows, 2), MM_SHA256_LEN);
+		else
+			memset(b->hash[i], 0, MM_SHA256_LEN); /* a damaged hash column is a mismatch */
+		/* pushing leaf seq completes as many nodes as seq has trailing zero bits */
+		unsigned k = seq ? (unsigned)__builtin_ctzll(seq) : 0;
+		if (nn + k > b->nodes_cap) {
+			size_t cap = b->nodes_cap ? b->nodes_cap * 2 : 2 * VB_ENTRIES;
+			while (cap < nn + k)
+				cap *= 2;
+			vnode *p = realloc(b->nodes, cap * sizeof *p);
+			if (!p)
+				return mm_err_set(err, MM_ENOMEM, "out of memory");
+			b->nodes = p;
+			b->nodes_cap = cap;
+		}
+		b->node_start[i] = nn;
+		for (unsigned j = 0; j < k; j++)
+			read_node(nodes, nodes_done, &b->nodes[nn++]);
+		b->n++;
+	}
+	b->node_start[b->n] = nn;
+	return MM_OK;
+}
+
 int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *rep, mm_err *err)
 {
-	sqlite3 *db = mm_ledger_db(l);
-	sqlite3_stmt *st = NULL;
+	sqlite3 *db = mm_ledger_db(l), *rdb = NULL;
+	sqlite3_stmt *st = NULL, *nodes = NULL;
 	vstate vs;
+	vpipe vp;
+	memset(&vp, 0, sizeof vp);
 	const mm_note_verifier *key = o && o->key ? o->key : mm_ledger_verifier(l);
 	int rc = vs_init(&vs, o, key, rep, err);
 	if (rc)
@@ -253,29 +389,65 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 	sqlite3_finalize(st);
 	st = NULL;
 	vs_begin(&vs);
-	if (sqlite3_prepare_v2(db, "SELECT level, idx, hash FROM merkle_node ORDER BY id", -1, &vs.nodes, NULL) !=
+	vs.check_nodes = true;
+	/*
+	 * The entries are read on a connection of their own: unshared, so no
+	 * mutex per call, and one read transaction is one snapshot.
+	 */
+	const char *path = sqlite3_db_filename(db, "main");
+	if (!path || sqlite3_open_v2(path, &rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(rdb, "PRAGMA mmap_size=1073741824; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(rdb, "SELECT level, idx, hash FROM merkle_node ORDER BY id", -1, &nodes, NULL) !=
 		    SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT seq, entry, hash FROM ledger ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
-		rc = mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
+	    sqlite3_prepare_v2(rdb, "SELECT seq, entry, hash FROM ledger ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "verify: %s", rdb ? sqlite3_errmsg(rdb) : "cannot open the database");
 		goto out;
 	}
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const uint8_t *h = sqlite3_column_blob(st, 2);
-		uint8_t none[MM_SHA256_LEN] = {0};
-		if (sqlite3_column_bytes(st, 2) != MM_SHA256_LEN)
-			h = none; /* a damaged hash column is a mismatch */
-		if (!vs_feed(&vs, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
-			     (size_t)sqlite3_column_bytes(st, 1), h))
+	vp.vs = &vs;
+	pthread_mutex_init(&vp.mu, NULL);
+	pthread_cond_init(&vp.cv, NULL);
+	for (int i = 0; i < 2; i++)
+		mm_buf_init(&vp.b[i].arena, VB_BYTES + MM_ENTRY_MAX + 1);
+	if (pthread_create(&vp.worker_thread, NULL, verify_worker, &vp) != 0) {
+		rc = mm_err_set(err, MM_ENOMEM, "verify: cannot start a thread");
+		goto out;
+	}
+	bool done = false, nodes_done = false;
+	for (size_t k = 0;; k ^= 1) {
+		vbatch *b = &vp.b[k];
+		pthread_mutex_lock(&vp.mu);
+		while (b->full)
+			pthread_cond_wait(&vp.cv, &vp.mu);
+		bool stopped = vp.stopped;
+		pthread_mutex_unlock(&vp.mu);
+		int frc = stopped ? MM_OK : fill_batch(rdb, st, nodes, &nodes_done, b, &done, err);
+		if (stopped || frc)
+			b->n = 0;
+		pthread_mutex_lock(&vp.mu);
+		b->last = done || stopped || frc;
+		b->full = true;
+		pthread_cond_broadcast(&vp.cv);
+		pthread_mutex_unlock(&vp.mu);
+		if (b->last) {
+			rc = frc;
 			break;
+		}
 	}
-	if (s != SQLITE_ROW && s != SQLITE_DONE) {
-		rc = mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	vs_end(&vs);
+	pthread_join(vp.worker_thread, NULL);
+	if (!rc)
+		vs_end(&vs);
 out:
+	for (int i = 0; i < 2; i++) {
+		mm_buf_release(&vp.b[i].arena);
+		free(vp.b[i].nodes);
+	}
+	if (vp.vs) {
+		pthread_mutex_destroy(&vp.mu);
+		pthread_cond_destroy(&vp.cv);
+	}
 	sqlite3_finalize(st);
-	sqlite3_finalize(vs.nodes);
+	sqlite3_finalize(nodes);
+	sqlite3_close(rdb);
 	vs_release(&vs);
 	return rc;
 }

@@ -13,6 +13,14 @@ typedef struct vcp {
 	bool held;
 } vcp;
 
+/* A stored Merkle node as read from the database, for comparison. */
+typedef struct vnode {
+	uint64_t idx;
+	uint32_t level;
+	bool present; /* false: the table had no more nodes */
+	uint8_t hash[MM_SHA256_LEN];
+} vnode;
+
 typedef struct vstate {
 	const mm_verify_opts *o;
 	const mm_note_verifier *key;
@@ -21,7 +29,9 @@ typedef struct vstate {
 	vcp *cps;
 	size_t ncp, capcp, next_cp;
 	uint64_t prev_cp_size;
-	sqlite3_stmt *nodes; /* stored Merkle nodes in creation order, or NULL */
+	bool check_nodes;    /* stored nodes come with each entry (database mode) */
+	const vnode *cur_nodes; /* the nodes the current entry completes, in creation order */
+	size_t cur_nnodes, cur_pos;
 	bool stop;
 } vstate;
 
@@ -30,7 +40,9 @@ int vs_init(vstate *vs, const mm_verify_opts *o, const mm_note_verifier *key, mm
 int vs_add_checkpoint(vstate *vs, const char *note, size_t n, mm_err *err);
 int vs_add_checkpoint_parsed(vstate *vs, const mm_checkpoint *c, bool held, mm_err *err);
 void vs_begin(vstate *vs);
-bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash);
+/* Check one entry; nodes are the stored nodes it completes (ignored unless check_nodes). */
+bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash,
+	     const vnode *nodes, size_t nnodes);
 void vs_end(vstate *vs);
 void vs_release(vstate *vs);
 
