@@ -256,7 +256,7 @@ static int run_batch(const char *what, int argc, char **argv)
 	bool is_check = strcmp(what, "check") == 0, is_watch = strcmp(what, "watch") == 0,
 	     is_restore = strcmp(what, "restore") == 0, is_window = strcmp(what, "window") == 0,
 	     is_approve = strcmp(what, "approve") == 0;
-	const char *spec = is_check ? COMMON "full" : is_watch ? COMMON "max-seconds:" :
+	const char *spec = is_check ? COMMON "full" : is_watch ? COMMON "max-seconds: backend:" :
 			   is_restore || is_window ? COMMON "order:" : is_approve ? COMMON "window:" : COMMON;
 	if (parse(&o, argc, argv, spec))
 		return 2;
@@ -330,6 +330,17 @@ static int run_batch(const char *what, int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		mm_fim_watch_opts wo = {.max_seconds = (unsigned)secs, .warn = stderr, .stop = &stop_flag};
+		const char *be = opt(&o, "backend");
+		if (!be || strcmp(be, "auto") == 0)
+			wo.backend = MM_FIM_WATCH_AUTO;
+		else if (strcmp(be, "fanotify") == 0)
+			wo.backend = MM_FIM_WATCH_FANOTIFY;
+		else if (strcmp(be, "inotify") == 0)
+			wo.backend = MM_FIM_WATCH_INOTIFY;
+		else {
+			fail("--backend: auto, fanotify or inotify, not '%s'", be);
+			goto out;
+		}
 		if ((rc = mm_fim_watch(cfg, st, &wo, rep, &err)))
 			goto out_err;
 		ret = 0;
@@ -448,6 +459,7 @@ static void usage(FILE *f)
 		   "  check    (--config FILE | --path DIR...) --state DIR [--full] [--format text|json]\n"
 		   "           [--malware-db PATH]      exit 0 unchanged, 1 changed, 2 error\n"
 		   "  watch    (--config FILE | --path DIR...) --state DIR [--format text|json] [--max-seconds N]\n"
+		   "           [--backend auto|fanotify|inotify]\n"
 		   "  restore  --order FILE (--config FILE | --path DIR...) --state DIR [--order-key PUBFILE]\n"
 		   "  window   --order FILE (--config FILE | --path DIR...) --state DIR [--order-key PUBFILE]\n"
 		   "           install a signed maintenance window order\n"

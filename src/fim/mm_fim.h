@@ -4,7 +4,7 @@
  * approved baseline of files (metadata, xattrs, SHA-256) with a thread pool,
  * keeps approved content of protected paths in a compressed content-addressed
  * vault, compares the machine against the baseline (quick or full), watches
- * with inotify, scans with libclamav, quarantines hits into the vault and puts
+ * with fanotify or inotify, scans with libclamav, quarantines hits into the vault and puts
  * approved content back on an Ed25519-signed restore order.
  *
  * Ownership: every *_new/_parse result is owned by the caller and released
@@ -298,10 +298,18 @@ int mm_fim_baseline(const mm_fim_config *cfg, mm_fim_state *st, FILE *warn, mm_f
 
 /* ---- watch ---- */
 
+typedef enum mm_fim_watch_backend {
+	MM_FIM_WATCH_AUTO,     /* fanotify where available (root, Linux >= 5.9), else inotify */
+	MM_FIM_WATCH_FANOTIFY, /* fanotify or fail */
+	MM_FIM_WATCH_INOTIFY
+} mm_fim_watch_backend;
+
 typedef struct mm_fim_watch_opts {
 	unsigned max_seconds;   /* stop after this long (0 = until signalled) */
 	FILE *warn;
 	volatile int *stop;     /* set non-zero (from a signal handler) to stop */
+	mm_fim_watch_backend backend;
+	mm_fim_watch_backend *used; /* may be NULL: receives the backend in use */
 } mm_fim_watch_opts;
 int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_opts *o,
 		 mm_fim_report *rep, mm_err *err) MM_MUST_USE;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `fim watch`: follows changes in real time with inotify (a watch on every
- * directory in scope), coalesces bursts per path (debounce) in a bounded
+ * `fim watch`: follows changes in real time with fanotify where it is
+ * available (root; one mark per filesystem, events carry the directory's
+ * handle and the entry's name) or inotify (a watch on every directory in
+ * scope), coalesces bursts per path (debounce) in a bounded
  * queue, judges each changed path against the baseline, and runs a periodic
  * rescan of everything as a safety net for missed events (queue overflow,
  * IN_Q_OVERFLOW, directories created faster than they could be watched).
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/statfs.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -158,10 +162,15 @@ typedef struct watcher {
 	int64_t next_rescan;
 	fim_maint *maint; /* maintenance windows in force (reloaded at each rescan) */
 	uint64_t rescans;
+	int ffd;          /* fanotify, or -1 (then inotify, ifd) */
+	int *mfd;         /* per root: a descriptor on its filesystem, for open_by_handle_at */
+	fsid_t *fsid;     /* per root */
 } watcher;
 
 static int watch_dir(watcher *w, const char *path)
 {
+	if (w->ffd >= 0)
+		return MM_OK; /* fanotify marks whole filesystems */
 	if (w->nwatch >= MM_FIM_WATCH_DIRS_MAX)
 		return MM_ELIMIT;
 	int wd = inotify_add_watch(w->ifd, path, WATCH_MASK);
@@ -415,11 +424,152 @@ static void read_events(watcher *w)
 	}
 }
 
+#define FAN_EVENTS                                                                                  \
+	(FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_MODIFY | FAN_ATTRIB | FAN_CLOSE_WRITE | \
+	 FAN_ONDIR)
+
+/*
+ * fanotify with directory handles and names, one filesystem mark per root's
+ * filesystem. Fails (errno) without CAP_SYS_ADMIN or on kernels before 5.9;
+ * the caller then uses inotify.
+ */
+static int fan_setup(watcher *w)
+{
+	int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	if (fd < 0)
+		return -1;
+	w->mfd = calloc(w->cfg->nroots ? w->cfg->nroots : 1, sizeof *w->mfd);
+	w->fsid = calloc(w->cfg->nroots ? w->cfg->nroots : 1, sizeof *w->fsid);
+	if (!w->mfd || !w->fsid) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < w->cfg->nroots; i++)
+		w->mfd[i] = -1;
+	for (size_t i = 0; i < w->cfg->nroots; i++) {
+		const char *rp = w->cfg->roots[i].path;
+		struct statfs sf;
+		int rfd = open(rp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rfd < 0)
+			continue; /* not there (yet): the rescans see it */
+		if (fstatfs(rfd, &sf) != 0 ||
+		    fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_EVENTS, AT_FDCWD, rp) != 0) {
+			int e = errno;
+			close(rfd);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		w->mfd[i] = rfd;
+		memcpy(&w->fsid[i], &sf.f_fsid, sizeof sf.f_fsid);
+	}
+	w->ffd = fd;
+	return 0;
+}
+
+/* The path of a directory file handle on the filesystem with fsid; false if unknown or gone. */
+static bool fan_dir_path(watcher *w, const fsid_t *fsid, struct file_handle *fh, char *out, size_t outlen)
+{
+	for (size_t i = 0; i < w->cfg->nroots; i++) {
+		if (w->mfd[i] < 0 || memcmp(&w->fsid[i], fsid, sizeof *fsid) != 0)
+			continue;
+		int dfd = open_by_handle_at(w->mfd[i], fh, O_PATH | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		char link[64];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", dfd);
+		ssize_t n = readlink(link, out, outlen - 1);
+		close(dfd);
+		if (n <= 0 || (size_t)n >= outlen - 1)
+			return false;
+		out[n] = 0;
+		return out[0] == '/';
+	}
+	return false;
+}
+
+/*
+ * Read fanotify events. With names, records are not 8-byte aligned in the
+ * buffer: every structure is copied out before it is looked at.
+ */
+static void fan_event(watcher *w, const char *ev, size_t evlen)
+{
+	struct fanotify_event_metadata m;
+	memcpy(&m, ev, sizeof m);
+	if (m.fd >= 0)
+		close(m.fd);
+	if (m.mask & FAN_Q_OVERFLOW) {
+		w->overflow = true;
+		return;
+	}
+	for (size_t off = m.metadata_len; off + sizeof(struct fanotify_event_info_header) <= evlen;) {
+		struct fanotify_event_info_header h;
+		memcpy(&h, ev + off, sizeof h);
+		if (h.len < sizeof h || h.len > evlen - off)
+			return;
+		size_t fixed = sizeof(struct fanotify_event_info_fid) + sizeof(struct file_handle);
+		if (h.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME && h.len > fixed) {
+			struct fanotify_event_info_fid fid;
+			memcpy(&fid, ev + off, sizeof fid);
+			union {
+				struct file_handle fh;
+				char raw[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+			} u;
+			const char *hp = ev + off + sizeof fid;
+			memcpy(&u.fh, hp, sizeof u.fh);
+			size_t hb = u.fh.handle_bytes;
+			const char *name = hp + sizeof u.fh + hb, *rec_end = ev + off + h.len;
+			char dir[MM_FIM_PATH_MAX + 1], path[MM_FIM_PATH_MAX + 1];
+			if (hb <= MAX_HANDLE_SZ && name < rec_end && memchr(name, 0, (size_t)(rec_end - name))) {
+				memcpy(u.fh.f_handle, hp + sizeof u.fh, hb);
+				fsid_t fsid;
+				memcpy(&fsid, &fid.fsid, sizeof fsid);
+				if (fan_dir_path(w, &fsid, &u.fh, dir, sizeof dir)) {
+					bool self = !name[0] || strcmp(name, ".") == 0;
+					int k = self ? snprintf(path, sizeof path, "%s", dir) :
+						       snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+					const char *rel;
+					if (k > 0 && k < (int)sizeof path && fim_root_of(w->cfg, path, &rel)) {
+						enqueue(w, path, mm_mono_ns() + (int64_t)w->cfg->debounce_ms * 1000000);
+						if ((m.mask & (FAN_CREATE | FAN_MOVED_TO)) && (m.mask & FAN_ONDIR) &&
+						    mm_fim_config_scope(w->cfg, path, true))
+							(void)watch_tree(w, path, 0, true); /* entries made before we looked */
+					}
+				}
+			}
+		}
+		off += h.len;
+	}
+}
+
+static void fan_read(watcher *w)
+{
+	char buf[64 * 1024];
+	for (;;) {
+		ssize_t n = read(w->ffd, buf, sizeof buf);
+		if (n <= 0)
+			return;
+		size_t off = 0;
+		while ((size_t)n - off >= sizeof(struct fanotify_event_metadata)) {
+			struct fanotify_event_metadata m;
+			memcpy(&m, buf + off, sizeof m);
+			if (m.event_len < sizeof m || m.event_len > (size_t)n - off)
+				break;
+			if (m.vers == FANOTIFY_METADATA_VERSION)
+				fan_event(w, buf + off, m.event_len);
+			off += m.event_len;
+		}
+	}
+}
+
 int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_opts *o, mm_fim_report *rep,
 		 mm_err *err)
 {
 	watcher w;
 	memset(&w, 0, sizeof w);
+	w.ffd = -1;
+	w.ifd = -1;
 	w.cfg = cfg;
 	w.st = st;
 	w.rep = rep;
@@ -431,12 +581,21 @@ int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_
 	if (cfg->malware_db && (rc = mm_fim_av_open(cfg->malware_db, &w.av, err)))
 		goto out;
 	fim_governor_lower_priority(cfg->nice, cfg->ionice_idle);
-	w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w.ifd < 0) {
+	if (o->backend != MM_FIM_WATCH_INOTIFY && fan_setup(&w) != 0) {
+		if (o->backend == MM_FIM_WATCH_FANOTIFY) {
+			rc = mm_err_set(err, MM_EUNSUPPORTED, "fanotify: %s (it needs root and Linux 5.9)", strerror(errno));
+			goto out;
+		}
+		if (o->warn)
+			fprintf(o->warn, "mamori-agent: fanotify unavailable (%s); using inotify\n", strerror(errno));
+	}
+	if (w.ffd < 0 && (w.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
 		rc = mm_err_set(err, MM_EIO, "inotify: %s", strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->nroots && !rc; i++) {
+	if (o->used)
+		*o->used = w.ffd >= 0 ? MM_FIM_WATCH_FANOTIFY : MM_FIM_WATCH_INOTIFY;
+	for (size_t i = 0; i < cfg->nroots && !rc && w.ffd < 0; i++) {
 		struct stat sb;
 		if (lstat(cfg->roots[i].path, &sb) == 0 && S_ISDIR(sb.st_mode))
 			rc = watch_tree(&w, cfg->roots[i].path, 0, false);
@@ -451,7 +610,11 @@ int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_
 	if ((rc = rescan(&w, err)))
 		goto out;
 	if (o->warn) {
-		fprintf(o->warn, "mamori-agent: watching %zu directories under %zu paths\n", w.nwatch, cfg->nroots);
+		if (w.ffd >= 0)
+			fprintf(o->warn, "mamori-agent: watching %zu paths with fanotify\n", cfg->nroots);
+		else
+			fprintf(o->warn, "mamori-agent: watching %zu directories under %zu paths with inotify\n", w.nwatch,
+				cfg->nroots);
 		fflush(o->warn);
 	}
 	int64_t end = o->max_seconds ? mm_mono_ns() + (int64_t)o->max_seconds * 1000000000 : INT64_MAX;
@@ -467,9 +630,11 @@ int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_
 			wait = 200000000; /* look at the stop flag regularly */
 		if (wait < 0)
 			wait = 0;
-		struct pollfd pfd = {.fd = w.ifd, .events = POLLIN};
+		struct pollfd pfd = {.fd = w.ffd >= 0 ? w.ffd : w.ifd, .events = POLLIN};
 		int pr = poll(&pfd, 1, (int)(wait / 1000000));
-		if (pr > 0)
+		if (pr > 0 && w.ffd >= 0)
+			fan_read(&w);
+		else if (pr > 0)
 			read_events(&w);
 		now = mm_mono_ns();
 		if ((rc = load_base(&w, err)))
@@ -500,8 +665,15 @@ int mm_fim_watch(const mm_fim_config *cfg, mm_fim_state *st, const mm_fim_watch_
 		}
 	}
 out:
-	if (w.ifd > 0)
+	if (w.ifd >= 0)
 		close(w.ifd);
+	if (w.ffd >= 0)
+		close(w.ffd);
+	for (size_t i = 0; w.mfd && i < cfg->nroots; i++)
+		if (w.mfd[i] >= 0)
+			close(w.mfd[i]);
+	free(w.mfd);
+	free(w.fsid);
 	for (size_t i = 0; i < w.wd_cap; i++)
 		free(w.wd_path[i]);
 	free(w.wd_path);
