@@ -5,6 +5,7 @@
  * verifies); a stale update loses nothing; tenants are kept apart.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +23,7 @@
 
 static char dir[4096], db[4200], schema[4200];
 static mm_store *S;
-static volatile int stop;
+static _Atomic int stop;
 
 static int setup(void **state)
 {
