@@ -163,3 +163,14 @@ int cli_read_input(const char *json, const char *file, mm_buf *b)
 					: mm_file_read(file, b->limit, b, &err);
 	return rc ? cli_report(&err) : CLI_OK;
 }
+
+int cli_print_json(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s)
+		return cli_error("out of memory");
+	puts(s);
+	free(s);
+	return CLI_OK;
+}

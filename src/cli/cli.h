@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/mm_base.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -46,6 +48,9 @@ const char *cli_need(const cli_args *a, const char *name);
 int cli_error(const char *fmt, ...) MM_PRINTF(1, 2);
 /* Print an mm_err; returns CLI_USAGE (or CLI_FAIL for MM_ECORRUPT). */
 int cli_report(const mm_err *e);
+
+/* Print j compactly on one line and release it (j may be NULL: out of memory). */
+int cli_print_json(json_t *j);
 
 /* The data directory (MAMORI_DATA, else the built-in one) and its schema folder. */
 const char *cli_data_dir(void);

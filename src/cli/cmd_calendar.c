@@ -32,17 +32,6 @@ static const char usage_text[] =
 	"the default contract " MM_DATA_DIR "/contracts/default.json.\n";
 
 /* Print j compactly on one line and release it. */
-static int print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!s)
-		return cli_error("out of memory");
-	puts(s);
-	free(s);
-	return CLI_OK;
-}
-
 static int want_pos(const cli_args *a, size_t n)
 {
 	if (a->npos != n) {
@@ -89,7 +78,7 @@ static int holidays(const cli_args *a)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "date", d, "name", h[i].name,
 						      "name_en", h[i].name_en));
 	}
-	return print_json(json_pack("{s:i, s:o}", "year", (int)year, "holidays", list));
+	return cli_print_json(json_pack("{s:i, s:o}", "year", (int)year, "holidays", list));
 }
 
 static int is_business_day(const cli_args *a)
@@ -117,7 +106,7 @@ static int is_business_day(const cli_args *a)
 		json_t *j = json_pack("{s:s, s:b, s:s?, s:s?, s:s?, s:s?}", "date", a->pos[1], "business_day",
 				      yes, "reason", yes ? NULL : mm_cal_why_key(why.kind), "reason_text",
 				      yes ? NULL : text, "name", why.name, "name_en", why.name_en);
-		rc = print_json(j);
+		rc = cli_print_json(j);
 	}
 	mm_sla_contract_free(c);
 	return rc;
@@ -148,7 +137,7 @@ static int add_business_days(const cli_args *a)
 	if (!cli_flag(a, "json"))
 		puts(d);
 	else
-		rc = print_json(json_pack("{s:s, s:I, s:s}", "date", a->pos[1], "n", (json_int_t)n, "result", d));
+		rc = cli_print_json(json_pack("{s:s, s:I, s:s}", "date", a->pos[1], "n", (json_int_t)n, "result", d));
 out:
 	mm_sla_contract_free(c);
 	return rc;
@@ -177,7 +166,7 @@ static int business_minutes(const cli_args *a)
 		char f[40], t[40];
 		mm_cal_format_instant(from, f, sizeof f);
 		mm_cal_format_instant(to, t, sizeof t);
-		rc = print_json(json_pack("{s:s, s:s, s:I, s:I}", "from", f, "to", t, "business_minutes",
+		rc = cli_print_json(json_pack("{s:s, s:s, s:I, s:I}", "from", f, "to", t, "business_minutes",
 					  (json_int_t)(secs / 60), "business_seconds", (json_int_t)secs));
 	}
 out:

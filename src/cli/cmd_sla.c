@@ -29,17 +29,6 @@ static const char usage_text[] =
 	"touch-panel, minutes, minutes-external.\n"
 	"The contract is --contract FILE or " MM_DATA_DIR "/contracts/default.json.\n";
 
-static int print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!s)
-		return cli_error("out of memory");
-	puts(s);
-	free(s);
-	return CLI_OK;
-}
-
 static int load_contract(const cli_args *a, mm_contract **c)
 {
 	const char *path = cli_opt(a, "contract");
@@ -84,7 +73,7 @@ static int due(const cli_args *a, const mm_contract *c)
 	}
 	mm_cal_format_instant(start, ss, sizeof ss);
 	const mm_sla_rule *r = mm_sla_rule_find(c, cls);
-	return print_json(json_pack("{s:s, s:s, s:s, s:s, s:b}", "class", cls, "kind", mm_sla_kind_name(r->kind),
+	return cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:b}", "class", cls, "kind", mm_sla_kind_name(r->kind),
 				    "instructed", ss, "due", ds, "in_business_hours",
 				    mm_cal_in_business_hours(&c->cal, start)));
 }
@@ -121,7 +110,7 @@ static int status(const cli_args *a, const mm_contract *c)
 	mm_cal_format_instant(st.due, ds, sizeof ds);
 	format_span(st.remaining, span, sizeof span);
 	if (cli_flag(a, "json")) {
-		rc = print_json(json_pack("{s:s, s:s, s:s, s:I, s:b}", "class", cls, "due", ds, "state",
+		rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:b}", "class", cls, "due", ds, "state",
 					  state_key[st.state], "remaining_seconds", (json_int_t)st.remaining,
 					  "reason_required", st.reason_required));
 	} else if (mm_cal_lang_from_env() == MM_CAL_JA) {
@@ -171,7 +160,7 @@ static int classes(const cli_args *a, const mm_contract *c)
 							      "label", r->label, "source", r->source,
 							      "reason_required", r->reason_required));
 	}
-	return json ? print_json(json_pack("{s:s, s:o}", "contract", c->name, "classes", list)) : CLI_OK;
+	return json ? cli_print_json(json_pack("{s:s, s:o}", "contract", c->name, "classes", list)) : CLI_OK;
 }
 
 int cmd_sla(int argc, char **argv)
