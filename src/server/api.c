@@ -264,7 +264,12 @@ static int cmp_records(const void *a, const void *b)
 {
 	char ba[32], bb[32];
 	json_t *ra = *(json_t *const *)a, *rb = *(json_t *const *)b;
-	int c = strcmp(sort_key(ra, sorting.field, ba, sizeof ba), sort_key(rb, sorting.field, bb, sizeof bb));
+	const char *ka = sort_key(ra, sorting.field, ba, sizeof ba), *kb = sort_key(rb, sorting.field, bb, sizeof bb);
+	int c = 0;
+	if (strcmp(sorting.field, "id") == 0) /* "<kind>-<n>": shorter numbers first */
+		c = (strlen(ka) > strlen(kb)) - (strlen(ka) < strlen(kb));
+	if (c == 0)
+		c = strcmp(ka, kb);
 	return c * sorting.dir;
 }
 
