@@ -35,18 +35,11 @@ static void reply_obj(struct ctx *x, unsigned status, json_t *o)
 
 static json_t *body_object(struct ctx *x)
 {
-	json_error_t je;
-	json_t *o = x->body_len ? json_loadb((const char *)x->body, x->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
-	if (!o || !json_is_object(o)) {
-		char d[200];
-		if (o)
-			snprintf(d, sizeof d, "the body must be a JSON object");
-		else if (!x->body_len)
-			snprintf(d, sizeof d, "the body is empty; a JSON object is expected");
-		else
-			snprintf(d, sizeof d, "body: line %d, column %d: %s", je.line, je.column, je.text);
-		json_decref(o);
-		reply_error(x, 400, "bad_request", d);
+	json_t *o = NULL;
+	mm_err e;
+	mm_err_clear(&e);
+	if (mm_http_body_parse(x->body, x->body_len, &o, &e)) {
+		reply_error(x, e.code == MM_ELIMIT ? 413 : 400, e.code == MM_ELIMIT ? "too_large" : "bad_request", e.msg);
 		return NULL;
 	}
 	return o;

@@ -72,6 +72,17 @@ const char *mm_http_lang(const char *choice, const char *accept_language);
  */
 bool mm_http_origin_ok(const char *origin, const char *host);
 
+/*
+ * Parse a request body: a JSON object (duplicate keys refused) whose
+ * members, when present, have the types the API expects — strings
+ * without NUL for user, password, current, name, role, reason (at most
+ * MM_REASON_MAX bytes), transition and to; an object for data; an
+ * integer 1..2^32-1 for version. Unknown members are refused (a typo is
+ * an error, not silently ignored). *out is owned by the caller
+ * (json_decref). Errors give the line and column or the member.
+ */
+int mm_http_body_parse(const void *p, size_t n, json_t **out, mm_err *err) MM_MUST_USE;
+
 typedef enum mm_route_id {
 	MM_R_NONE = 0,        /* no such path: 404 */
 	MM_R_BAD_METHOD,      /* path exists, method does not: 405 */

@@ -118,6 +118,60 @@ bool mm_http_origin_ok(const char *origin, const char *host)
 	return strcmp(origin + 8, host) == 0;
 }
 
+/* ---- bodies ---- */
+
+int mm_http_body_parse(const void *p, size_t n, json_t **out, mm_err *err)
+{
+	static const char *const strings[] = {"user", "password", "current", "name", "role",
+					      "reason", "transition", "to"};
+	*out = NULL;
+	if (!n)
+		return mm_err_set(err, MM_EINVAL, "the body is empty; a JSON object is expected");
+	if (n > MM_HTTP_BODY_MAX)
+		return mm_err_set(err, MM_ELIMIT, "the body is larger than %u bytes", MM_HTTP_BODY_MAX);
+	json_error_t je;
+	json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+	if (!o)
+		return mm_err_set(err, MM_EINVAL, "body: line %d, column %d: %s", je.line, je.column, je.text);
+	int rc = MM_OK;
+	const char *k;
+	json_t *v;
+	if (!json_is_object(o)) {
+		rc = mm_err_set(err, MM_EINVAL, "the body must be a JSON object");
+		goto out;
+	}
+	json_object_foreach(o, k, v) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof strings / sizeof strings[0] && !known; i++) {
+			if (strcmp(k, strings[i]) != 0)
+				continue;
+			known = true;
+			if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+				rc = mm_err_set(err, MM_EINVAL, "member \"%s\" must be a string without NUL", k);
+			else if (strcmp(k, "reason") == 0 && json_string_length(v) > MM_REASON_MAX)
+				rc = mm_err_set(err, MM_ELIMIT, "member \"reason\" is longer than %u bytes", MM_REASON_MAX);
+		}
+		if (strcmp(k, "data") == 0) {
+			known = true;
+			if (!json_is_object(v))
+				rc = mm_err_set(err, MM_EINVAL, "member \"data\" must be an object of fields");
+		} else if (strcmp(k, "version") == 0) {
+			known = true;
+			if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > UINT32_MAX)
+				rc = mm_err_set(err, MM_EINVAL, "member \"version\" must be a record version (1 or more)");
+		}
+		if (!known)
+			rc = mm_err_set(err, MM_EINVAL, "unknown member \"%.64s\"", k);
+		if (rc)
+			goto out;
+	}
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	return rc;
+}
+
 /* ---- routes ---- */
 
 static bool seg_char(char c)

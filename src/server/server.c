@@ -132,6 +132,7 @@ const char *ctx_header(struct ctx *x, const char *name)
 struct req {
 	mm_buf body;
 	bool too_big;
+	bool late; /* began after the stop: refused; earlier ones finish */
 	mm_route route;
 };
 
@@ -198,6 +199,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		mm_buf_init(&q->body, 0);
 		mm_http_route(method, url, &q->route);
+		q->late = atomic_load(&srv->stopping);
 		q->body.limit = body_limit(&q->route);
 		*con_cls = q;
 		atomic_fetch_add(&srv->inflight, 1);
@@ -242,7 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		} else {
 			reply_error(&x, 404, "not_found", NULL);
 		}
-	} else if (atomic_load(&srv->stopping)) {
+	} else if (q->late) {
 		reply_error(&x, 503, "unavailable", NULL);
 	} else {
 		api_dispatch(&x);

@@ -154,6 +154,9 @@ expect_st 400 "unknown field"
 w mgr POST /api/v1/records/site --data '{"data":{"code":"no name"}}'
 expect_st 400 "missing required"
 [ "$(body .error.field)" = name ] || fail "missing field named"; ok
+w mgr POST /api/v1/records/site --data '{"data":{"name":"x"},"as_admin":true}'
+expect_st 400 "unknown body member"
+body .error.detail | grep -q 'unknown member "as_admin"' || fail "unknown member named"; ok
 w mgr POST /api/v1/records/nokind --data '{"data":{"name":"x"}}'
 [ "$st" = 400 ] || [ "$st" = 404 ] || fail "unknown kind: $st"; ok
 # a lockout (maybe caused by someone else's guesses) leaves the owner's open session alone;
@@ -287,8 +290,16 @@ for p in "//evil.example/" "/?next=https://evil.example" "/%0d%0aLocation:%20htt
   ok
 done
 
-# ---- graceful stop: final checkpoint, the ledger verifies ----
+# ---- graceful stop: a slow upload in flight at SIGTERM completes; final checkpoint; the ledger verifies ----
+head -c 400000 /dev/urandom >"$T/slow.bin"
+curl -sk -o "$T/slow.out" -w '%{http_code}' --limit-rate 100k -b "$T/admin1" -H "X-CSRF-Token: $CSRF_admin1" \
+  --data-binary @"$T/slow.bin" "$BASE/api/v1/attachments?name=slow.bin" >"$T/slow.st" &
+CURL=$!
+sleep 1
 stop_server
+wait $CURL || true
+[ "$(cat "$T/slow.st")" = 201 ] || fail "in-flight upload cut by SIGTERM: $(cat "$T/slow.st")"; ok
+[ "$(jq -r .sha256 "$T/slow.out")" = "$(sha256sum "$T/slow.bin" | cut -d' ' -f1)" ] || fail "in-flight upload stored wrong"; ok
 grep -q "final checkpoint signed" "$T/serve.err" || fail "no final checkpoint"; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"
 

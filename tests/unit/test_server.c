@@ -162,12 +162,64 @@ static void test_origin_lang_listen(void **state)
 	assert_int_equal(mm_http_listen_parse("", host, sizeof host, &port, &err), MM_EINVAL);
 }
 
+static int body(const char *text, mm_err *err)
+{
+	json_t *o = NULL;
+	int rc = mm_http_body_parse(text, strlen(text), &o, err);
+	if (rc == MM_OK)
+		assert_non_null(o);
+	else
+		assert_null(o);
+	json_decref(o);
+	return rc;
+}
+
+static void test_bodies(void **state)
+{
+	(void)state;
+	mm_err err;
+	assert_int_equal(body("{\"user\":\"a\",\"password\":\"b\"}", &err), MM_OK);
+	assert_int_equal(body("{\"version\":3,\"data\":{\"x\":[1,{}]},\"reason\":\"r\",\"transition\":\"t\"}", &err), MM_OK);
+	assert_int_equal(body("", &err), MM_EINVAL);
+	assert_int_equal(body("[]", &err), MM_EINVAL);
+	assert_int_equal(body("\"x\"", &err), MM_EINVAL);
+	assert_int_equal(body("{\"user\":\"a\"", &err), MM_EINVAL);
+	assert_non_null(strstr(err.msg, "line 1"));
+	assert_int_equal(body("{\"user\":\"a\",\"user\":\"b\"}", &err), MM_EINVAL); /* duplicate key */
+	assert_int_equal(body("{\"user\":1}", &err), MM_EINVAL);
+	assert_non_null(strstr(err.msg, "\"user\""));
+	assert_int_equal(body("{\"password\":\"a\\u0000b\"}", &err), MM_EINVAL); /* NUL inside */
+	assert_int_equal(body("{\"data\":[1]}", &err), MM_EINVAL);
+	assert_int_equal(body("{\"version\":0}", &err), MM_EINVAL);
+	assert_int_equal(body("{\"version\":4294967296}", &err), MM_EINVAL);
+	assert_int_equal(body("{\"version\":\"1\"}", &err), MM_EINVAL);
+	assert_int_equal(body("{\"admin\":true}", &err), MM_EINVAL);
+	assert_non_null(strstr(err.msg, "unknown member"));
+	char *big = malloc(MM_REASON_MAX + 64);
+	assert_non_null(big);
+	int n = snprintf(big, 32, "{\"reason\":\"");
+	memset(big + n, 'r', MM_REASON_MAX + 1);
+	memcpy(big + n + MM_REASON_MAX + 1, "\"}", 3);
+	assert_int_equal(body(big, &err), MM_ELIMIT);
+	free(big);
+	/* deep nesting is refused by the parser, not a stack overflow */
+	size_t depth = 100000;
+	char *deep = malloc(2 * depth + 16);
+	assert_non_null(deep);
+	memcpy(deep, "{\"data\":", 8);
+	memset(deep + 8, '[', depth);
+	deep[8 + depth] = 0;
+	assert_int_equal(body(deep, &err), MM_EINVAL);
+	free(deep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_origin_lang_listen),
+		cmocka_unit_test(test_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
