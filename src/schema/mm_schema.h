@@ -41,6 +41,7 @@ typedef struct mm_field {
 	const char *ref_kind;     /* MM_F_REF */
 	struct mm_field *item;    /* MM_F_LIST: element type */
 	size_t max_items;
+	bool derived;             /* computed by the store's deriver; people cannot set it */
 	json_t *title;            /* {"ja": ..., "en": ...} */
 } mm_field;
 
@@ -70,6 +71,7 @@ typedef struct mm_kind {
 	const char **update_roles;
 	size_t nupdate_roles;
 	const char *file;          /* the file it was loaded from */
+	json_t *derive;            /* the kind's "derive" object for the store's deriver, or NULL */
 } mm_kind;
 
 typedef struct mm_schema mm_schema;

@@ -202,7 +202,7 @@ static int load_field(lctx *c, const char *base, json_t *fo, mm_field *f, bool i
 {
 	static const char *const keys[] = {"name", "type", "required", "min", "max", "min_length",
 					   "max_length", "values", "kind", "items", "max_items",
-					   "title", "help", NULL};
+					   "title", "help", "derived", NULL};
 	int rc;
 	snprintf(c->path, sizeof c->path, "%s", base);
 	if (!json_is_object(fo))
@@ -230,6 +230,12 @@ static int load_field(lctx *c, const char *base, json_t *fo, mm_field *f, bool i
 	if (req && !json_is_boolean(req))
 		return fail(c, "'required' must be true or false");
 	f->required = json_is_true(req);
+	json_t *der = json_object_get(fo, "derived");
+	if (der && !json_is_boolean(der))
+		return fail(c, "'derived' must be true or false");
+	f->derived = json_is_true(der);
+	if (f->derived && f->required)
+		return fail(c, "a derived field cannot be required");
 	if ((rc = check_title(c, json_object_get(fo, "title"), &f->title)))
 		return rc;
 	f->min = INT64_MIN;
@@ -319,7 +325,7 @@ static int load_transition(lctx *c, const char *base, json_t *to, mm_kind *k, mm
 static int load_kind(lctx *c, json_t *doc, mm_kind *k)
 {
 	static const char *const keys[] = {"kind", "title", "fields", "states", "initial",
-					   "transitions", "roles", "description", NULL};
+					   "transitions", "roles", "description", "derive", NULL};
 	int rc;
 	c->path[0] = '\0';
 	if (!json_is_object(doc))
@@ -328,6 +334,12 @@ static int load_kind(lctx *c, json_t *doc, mm_kind *k)
 	    (rc = check_title(c, json_object_get(doc, "title"), &k->title)))
 		return rc;
 	k->file = c->label;
+	json_t *derive = json_object_get(doc, "derive");
+	if (derive && !json_is_object(derive)) {
+		snprintf(c->path, sizeof c->path, "$.derive");
+		return fail(c, "must be an object (read by the deriver that computes derived fields)");
+	}
+	k->derive = derive;
 	json_t *fields = json_object_get(doc, "fields");
 	snprintf(c->path, sizeof c->path, "$.fields");
 	if (!json_is_array(fields))

@@ -67,6 +67,18 @@ int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, m
 /* Final checkpoint (when writable) and close; returns the checkpoint's error. */
 int mm_store_close(mm_store *s, mm_err *err);
 
+/*
+ * Deriver: computes a kind's derived fields (schema: "derived": true, and
+ * the kind's "derive" object) — e.g. a fault's SLA due time. Called inside
+ * the write's transaction for every create, update and transition, after
+ * the change is applied to data and before validation; it may set or
+ * remove derived fields of data. A non-OK return refuses the write with
+ * err. People can never set derived fields themselves.
+ */
+typedef int (*mm_store_derive_fn)(void *ctx, const mm_kind *k, const char *state, json_t *data, mm_err *err);
+/* Install the deriver (one per store; NULL removes it). Call before writes start. */
+void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx);
+
 mm_ledger *mm_store_ledger(mm_store *s);
 const mm_schema *mm_store_schema(mm_store *s);
 

@@ -15,6 +15,22 @@
 #include "base/banned.h"
 
 mm_ledger *mm_store_ledger(mm_store *s) { return s->l; }
+
+void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx)
+{
+	s->derive = fn;
+	s->derive_ctx = ctx;
+}
+
+/* Refuse input that sets a derived field: only the deriver writes those. */
+static int check_not_derived(const mm_kind *k, const json_t *input, mm_err *err)
+{
+	for (size_t i = 0; input && i < k->nfields; i++)
+		if (k->fields[i].derived && json_object_get(input, k->fields[i].name))
+			return mm_err_set(err, MM_EINVAL, "field %s: is computed by mamori and cannot be set",
+					  k->fields[i].name);
+	return MM_OK;
+}
 const mm_schema *mm_store_schema(mm_store *s) { return s->schema; }
 
 int mm_store_paths_for(const char *db_path, const char *keys_dir, mm_store_paths *p, mm_err *err)
@@ -492,6 +508,20 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 	if (!data) {
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 		goto out;
+	}
+	if (w->op != OP_TRANSITION && (rc = check_not_derived(k, w->input, err)))
+		goto out;
+	if (s->derive) {
+		/* data may be shared with the input or the current version: derive on a copy */
+		json_t *copy = json_deep_copy(data);
+		json_decref(data);
+		data = copy;
+		if (!data) {
+			rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = s->derive(s->derive_ctx, k, state, data, err)))
+			goto out;
 	}
 	w->lookup_error = false;
 	rc = mm_schema_validate(k, data, &lk, err);

@@ -25,6 +25,8 @@ struct mm_store {
 	char db_path[4096];
 	char attach_dir[4096];
 	sqlite3_stmt *exists_rec, *exists_att, *count_kind;
+	mm_store_derive_fn derive;
+	void *derive_ctx;
 	/* pool of read-only connections for concurrent readers */
 	pthread_mutex_t pool_mu;
 	pthread_cond_t pool_cv;

@@ -153,6 +153,60 @@ static void test_tenants_and_stale_updates(void **state)
 	mm_buf_release(&out);
 }
 
+/* A deriver that stamps "code" with the state: stands in for the SLA engine. */
+static int derive_code(void *ctx, const mm_kind *k, const char *state, json_t *data, mm_err *err)
+{
+	(*(int *)ctx)++;
+	if (strcmp(k->name, "site") != 0)
+		return MM_OK;
+	if (json_object_get(data, "name") && strcmp(json_string_value(json_object_get(data, "name")), "refuse") == 0)
+		return mm_err_set(err, MM_EINVAL, "the deriver refuses");
+	json_object_set_new(data, "code", json_string(state));
+	return MM_OK;
+}
+
+static void test_derived_fields(void **state)
+{
+	(void)state;
+	/* a schema of our own: "code" is derived */
+	const char *kind = "{\"kind\":\"site\",\"fields\":[{\"name\":\"name\",\"type\":\"string\",\"required\":true},"
+			   "{\"name\":\"code\",\"type\":\"string\",\"derived\":true}],\"states\":[\"open\",\"shut\"],"
+			   "\"initial\":\"open\",\"derive\":{\"from\":\"state\"},\"transitions\":[{\"name\":\"shut\",\"from\":[\"open\"],"
+			   "\"to\":\"shut\",\"roles\":[\"admin\"]}]}";
+	char sdir[4300], sfile[4400], ddb[4300];
+	snprintf(sdir, sizeof sdir, "%s/derive-schema", dir);
+	mkdir(sdir, 0700);
+	snprintf(sfile, sizeof sfile, "%s/site.json", sdir);
+	mm_err err;
+	assert_int_equal(mm_file_write_atomic(sfile, kind, strlen(kind), 0600, false, &err), MM_OK);
+	snprintf(ddb, sizeof ddb, "%s/derive.db", dir);
+	mm_store_paths p;
+	mm_store *d;
+	assert_int_equal(mm_store_paths_for(ddb, NULL, &p, &err), MM_OK);
+	assert_int_equal(mm_store_init(ddb, &p, "test.example/derive", "t", &err), MM_OK);
+	assert_int_equal(mm_store_open(ddb, sdir, MM_STORE_WRITE, &d, &err), MM_OK);
+	int calls = 0;
+	mm_store_set_deriver(d, derive_code, &calls);
+	mm_actor who = {"t", "admin", NULL};
+	mm_write_result r;
+	assert_int_equal(mm_store_create(d, &who, "site", "{\"name\":\"a\",\"code\":\"x\"}", 23, NULL, &r, &err), MM_EINVAL);
+	assert_string_equal(err.msg, "field code: is computed by mamori and cannot be set");
+	assert_int_equal(mm_store_create(d, &who, "site", "{\"name\":\"refuse\"}", 17, NULL, &r, &err), MM_EINVAL);
+	assert_string_equal(err.msg, "the deriver refuses");
+	assert_int_equal(mm_store_create(d, &who, "site", "{\"name\":\"a\"}", 12, NULL, &r, &err), MM_OK);
+	assert_int_equal(mm_store_transition(d, &who, r.id, 1, "shut", NULL, &r, &err), MM_OK);
+	mm_buf b;
+	mm_buf_init(&b, 1 << 20);
+	assert_int_equal(mm_store_get(d, &who, r.id, &b, &err), MM_OK);
+	assert_non_null(strstr((const char *)b.p, "\"code\": \"shut\""));
+	assert_true(calls >= 3);
+	mm_verify_report rep;
+	assert_int_equal(mm_store_verify(d, NULL, &rep, &err), MM_OK);
+	assert_true(rep.ok);
+	mm_buf_release(&b);
+	assert_int_equal(mm_store_close(d, &err), MM_OK);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -160,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_reads_and_writes),
 		cmocka_unit_test(test_tenants_and_stale_updates),
+		cmocka_unit_test(test_derived_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
