@@ -150,7 +150,7 @@ int main(void)
 	json_set_alloc_funcs(j_malloc, free);
 	const char *tmp = getenv("MM_TEST_TMP");
 	char dir[4096];
-	mkdir(tmp ? tmp : "/tmp", 0700);
+	mkdir(tmp ? tmp : "/tmp", 0755); /* shared with tests that drop privileges */
 	snprintf(dir, sizeof dir, "%s/faultsXXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;

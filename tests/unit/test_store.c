@@ -29,7 +29,7 @@ static int setup(void **state)
 {
 	(void)state;
 	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0700);
+	mkdir(tmp ? tmp : "/tmp", 0755); /* shared with tests that drop privileges */
 	snprintf(dir, sizeof dir, "%s/storeXXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return -1;
