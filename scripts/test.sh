@@ -16,6 +16,12 @@ cmake --build build -j"$jobs"
 echo "== tests (gcc) =="
 ctest --test-dir build -j"$jobs" --label-exclude fuzz
 
+echo "== ThreadSanitizer: group commit, read pool, verify pipeline =="
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DMM_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target test_ledger test_store test_faults
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build-tsan -R 'unit/test_(ledger|store|faults)$'
+
 echo "== build (clang, ASan+UBSan, fuzzers) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
   -DMM_SANITIZE=ON -DMM_FUZZ=ON >/dev/null
