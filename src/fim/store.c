@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,7 +349,76 @@ static void release_upto(const uint8_t *p, size_t off, size_t *released)
 	}
 }
 
+/* The checksum of a mapped baseline, taken on another thread while the records are decoded. */
+typedef struct sum_job {
+	const uint8_t *p;
+	size_t len;
+	atomic_size_t done; /* bytes hashed so far: pages below it may be released */
+	uint8_t h[MM_SHA256_LEN];
+	bool ok;
+} sum_job;
+
+static void *sum_thread(void *arg)
+{
+	sum_job *j = arg;
+	mm_sha256_ctx *c = mm_sha256_new();
+	if (c) {
+		for (size_t off = 0; off < j->len;) {
+			size_t k = j->len - off > (1u << 20) ? (1u << 20) : j->len - off;
+			mm_sha256_update(c, j->p + off, k);
+			off += k;
+			atomic_store(&j->done, off);
+		}
+		mm_sha256_final(c, j->h);
+		mm_sha256_free(c);
+		j->ok = true;
+	}
+	atomic_store(&j->done, j->len);
+	return NULL;
+}
+
+static int baseline_decode_records(const uint8_t *p, size_t len, mm_fim_set *s, bool mapped, sum_job *sj,
+				   mm_err *err);
+
 static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool mapped, mm_err *err)
+{
+	const size_t hdr = 8 + 4 + 8 + MM_SHA256_LEN + 8, tr = 8 + MM_SHA256_LEN;
+	if (len < hdr + tr || memcmp(p, BL_MAGIC, 8) != 0)
+		return mm_err_set(err, MM_ECORRUPT, "not a mamori baseline (bad magic or too short)");
+	if (p[8] != 0 || p[9] != BL_VERSION)
+		return mm_err_set(err, MM_ECORRUPT, "baseline version %u is not understood", p[8] << 8 | p[9]);
+	if (memcmp(p + len - tr, BL_END, 8) != 0)
+		return mm_err_set(err, MM_ECORRUPT, "baseline is truncated (no trailer)");
+	if (!mapped || len < (1u << 20))
+		return baseline_decode_records(p, len, s, mapped, NULL, err);
+	/*
+	 * A large mapped file: hash it on another thread while decoding (each
+	 * page is read once); nothing decoded is handed out unless the checksum
+	 * matches.
+	 */
+	sum_job sj = {.p = p, .len = len - tr};
+	atomic_init(&sj.done, 0);
+	pthread_t th;
+	if (pthread_create(&th, NULL, sum_thread, &sj) != 0)
+		return baseline_decode_records(p, len, s, mapped, NULL, err);
+	size_t first = s->n;
+	mm_err derr;
+	mm_err_clear(&derr);
+	int rc = baseline_decode_records(p, len, s, mapped, &sj, &derr);
+	pthread_join(th, NULL);
+	if (!sj.ok)
+		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
+	else if (!mm_ct_equal(sj.h, p + len - MM_SHA256_LEN, MM_SHA256_LEN))
+		rc = mm_err_set(err, MM_ECORRUPT, "baseline checksum mismatch: the file is damaged or was altered");
+	else if (rc && err)
+		*err = derr;
+	if (rc)
+		s->n = first; /* never trusted */
+	return rc;
+}
+
+static int baseline_decode_records(const uint8_t *p, size_t len, mm_fim_set *s, bool mapped, sum_job *sj,
+				   mm_err *err)
 {
 	size_t released = 0;
 	const size_t hdr = 8 + 4 + 8 + MM_SHA256_LEN + 8, tr = 8 + MM_SHA256_LEN;
@@ -357,8 +428,10 @@ static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool map
 		return mm_err_set(err, MM_ECORRUPT, "baseline version %u is not understood", p[8] << 8 | p[9]);
 	if (memcmp(p + len - tr, BL_END, 8) != 0)
 		return mm_err_set(err, MM_ECORRUPT, "baseline is truncated (no trailer)");
-	uint8_t h[MM_SHA256_LEN];
-	if (mapped) {
+	uint8_t h[MM_SHA256_LEN] = {0};
+	if (sj) {
+		/* checked by the caller when the hashing thread is done */
+	} else if (mapped) {
 		mm_sha256_ctx *c = mm_sha256_new();
 		if (!c)
 			return mm_err_set(err, MM_ENOMEM, "out of memory");
@@ -374,7 +447,7 @@ static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool map
 	} else {
 		mm_sha256(p, len - tr, h);
 	}
-	if (!mm_ct_equal(h, p + len - MM_SHA256_LEN, MM_SHA256_LEN))
+	if (!sj && !mm_ct_equal(h, p + len - MM_SHA256_LEN, MM_SHA256_LEN))
 		return mm_err_set(err, MM_ECORRUPT, "baseline checksum mismatch: the file is damaged or was altered");
 	mm_rd r;
 	mm_rd_init(&r, p, len - tr);
@@ -407,8 +480,14 @@ static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool map
 			return mm_err_set(err, MM_ECORRUPT, "baseline entry %llu is malformed",
 					  (unsigned long long)i);
 		}
-		if (mapped)
-			release_upto(p, r.off, &released);
+		if (mapped) {
+			size_t upto = r.off;
+			if (sj) {
+				size_t hashed = atomic_load(&sj->done);
+				upto = hashed < upto ? hashed : upto;
+			}
+			release_upto(p, upto, &released);
+		}
 		/* strictly increasing paths: the invariant lookups rely on */
 		if (s->n - first > 1) {
 			const mm_fim_rec *a = &s->recs[s->n - 2], *b = &s->recs[s->n - 1];

@@ -934,6 +934,79 @@ static void test_parallel_check(void **st)
 	mm_fim_config_free(cf);
 }
 
+/*
+ * A baseline of more than 1 MiB is checksummed on another thread while it
+ * is decoded: a damaged byte anywhere (record, path, order) must still be
+ * reported as a checksum mismatch and nothing handed out.
+ */
+static void test_large_baseline_load(void **st)
+{
+	(void)st;
+	mm_fim_set big;
+	mm_fim_set_init(&big);
+	mm_fim_set src;
+	mm_fim_set_init(&src);
+	char path[128];
+	for (int i = 0; i < 12000; i++) {
+		snprintf(path, sizeof path, "/srv/app/data/records/%06d.dat", i);
+		mm_fim_rec r;
+		memset(&r, 0, sizeof r);
+		r.type = MM_FIM_REG;
+		r.flags = MM_FIM_HASHED;
+		r.mode = 0644;
+		r.size = (uint64_t)i;
+		r.ino = (uint64_t)i + 100;
+		r.sha256[0] = (uint8_t)i;
+		/* strings come from a small set of their own */
+		size_t at = src.arena.len;
+		assert_int_equal(mm_buf_append(&src.arena, path, strlen(path) + 1), MM_OK);
+		r.path_off = (uint32_t)at;
+		r.path_len = (uint32_t)strlen(path);
+		assert_int_equal(mm_fim_set_add(&big, &r, &src), MM_OK);
+	}
+	mm_fim_set_sort(&big);
+	mm_fim_state *s = state_open();
+	mm_err e;
+	assert_int_equal(mm_fim_state_save(s, &big, &e), MM_OK);
+	mm_fim_set d;
+	mm_fim_set_init(&d);
+	assert_int_equal(mm_fim_state_load(s, &d, &e), MM_OK);
+	assert_int_equal(d.n, 12000);
+	for (size_t i = 0; i < d.n; i += 997)
+		assert_int_equal(mm_fim_rec_diff(&big, &big.recs[i], &d, &d.recs[i]), 0);
+	mm_fim_set_release(&d);
+	char bp[8400];
+	snprintf(bp, sizeof bp, "%s/baseline.mmfim", state);
+	struct stat sb;
+	assert_int_equal(stat(bp, &sb), 0);
+	assert_true(sb.st_size > (1 << 20));
+	/* damage at the start of the records, in the middle, near the end */
+	off_t at[] = {80, sb.st_size / 2, sb.st_size - 100};
+	for (size_t k = 0; k < 3; k++) {
+		int fd = open(bp, O_RDWR);
+		assert_true(fd >= 0);
+		unsigned char c;
+		assert_int_equal(pread(fd, &c, 1, at[k]), 1);
+		c ^= 0x04;
+		assert_int_equal(pwrite(fd, &c, 1, at[k]), 1);
+		mm_fim_set_init(&d);
+		assert_int_equal(mm_fim_state_load(s, &d, &e), MM_ECORRUPT);
+		assert_non_null(strstr(e.msg, "checksum mismatch"));
+		assert_int_equal(d.n, 0);
+		mm_fim_set_release(&d);
+		c ^= 0x04;
+		assert_int_equal(pwrite(fd, &c, 1, at[k]), 1);
+		close(fd);
+	}
+	assert_int_equal(truncate(bp, sb.st_size - 10), 0);
+	mm_fim_set_init(&d);
+	assert_int_equal(mm_fim_state_load(s, &d, &e), MM_ECORRUPT);
+	mm_fim_set_release(&d);
+	mm_fim_state_close(s);
+	mm_fim_set_release(&src);
+	mm_fim_set_release(&big);
+}
+
 static void test_restore(void **st)
 {
 	(void)st;
@@ -1065,6 +1138,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_governor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_baseline_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_rescan_timer, setup, teardown),
 	};
