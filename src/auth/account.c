@@ -22,7 +22,8 @@ static const char create_sql[] =
 	"CREATE TABLE IF NOT EXISTS account ("
 	" name TEXT PRIMARY KEY, role TEXT NOT NULL, tenant TEXT NOT NULL, hash TEXT NOT NULL,"
 	" disabled INTEGER NOT NULL DEFAULT 0, created_ns INTEGER NOT NULL, last_login_ns INTEGER,"
-	" failed INTEGER NOT NULL DEFAULT 0, locked_until_ns INTEGER NOT NULL DEFAULT 0)";
+	" failed INTEGER NOT NULL DEFAULT 0, locked_until_ns INTEGER NOT NULL DEFAULT 0,"
+	" totp TEXT, totp_last INTEGER NOT NULL DEFAULT 0)";
 
 bool mm_auth_name_valid(const char *name)
 {
@@ -73,7 +74,7 @@ int auth_hash(const mm_auth *a, const char *pw, size_t n, char out[crypto_pwhash
 
 /* ---- writes: one apply callback for every kind of account change ---- */
 
-enum op_type { OP_ADD, OP_PASSWD, OP_DISABLE, OP_LOGIN_OK, OP_LOGIN_FAIL, OP_PLAIN };
+enum op_type { OP_ADD, OP_PASSWD, OP_DISABLE, OP_TOTP, OP_LOGIN_OK, OP_LOGIN_FAIL, OP_PLAIN };
 
 struct op {
 	enum op_type type;
@@ -81,6 +82,7 @@ struct op {
 	const char *by;     /* entry actor */
 	const char *name;   /* account (subject) */
 	const char *role, *tenant, *hash;
+	const char *step;   /* OP_LOGIN_OK: the TOTP step used (decimal), or NULL */
 	bool flag;          /* disable: new value; login-fail: the account exists */
 	const char *kind;   /* OP_PLAIN: entry kind; others set it */
 	json_t *payload;    /* owned by the caller; dumped into text below */
@@ -145,10 +147,23 @@ static int apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t time_ns, mm_entry
 		if (!rc && changes == 0)
 			rc = mm_err_set(err, MM_ENOTFOUND, "no account is named '%s'", o->name);
 		break;
+	case OP_TOTP:
+		o->kind = "account.totp";
+		rc = exec_bound(db, "UPDATE account SET totp = ?2, totp_last = 0 WHERE name = ?1", o->name, o->hash, NULL,
+				NULL, 0, &changes, err);
+		if (!rc && changes == 0)
+			rc = mm_err_set(err, MM_ENOTFOUND, "no account is named '%s'", o->name);
+		break;
 	case OP_LOGIN_OK:
 		o->kind = "auth.login";
-		rc = exec_bound(db, "UPDATE account SET last_login_ns = ?5, failed = 0 WHERE name = ?1", o->name, NULL,
-				NULL, NULL, time_ns, NULL, err);
+		/* a TOTP step is used once: a racing login with the same code changes nothing */
+		rc = exec_bound(db,
+				"UPDATE account SET last_login_ns = ?5, failed = 0,"
+				" totp_last = CASE WHEN ?2 IS NULL THEN totp_last ELSE CAST(?2 AS INTEGER) END"
+				" WHERE name = ?1 AND (?2 IS NULL OR totp_last < CAST(?2 AS INTEGER))",
+				o->name, o->step, NULL, NULL, time_ns, &changes, err);
+		if (!rc && changes == 0)
+			rc = mm_err_set(err, MM_EPERM, "wrong user name or password");
 		break;
 	case OP_LOGIN_FAIL: {
 		o->kind = "auth.login-failed";
@@ -329,6 +344,8 @@ out:
 
 struct account_row {
 	bool found;
+	char totp[41]; /* hex secret, "" = no second factor */
+	int64_t totp_last;
 	char role[MM_NAME_MAX + 1];
 	char tenant[MM_TENANT_MAX + 1];
 	char hash[crypto_pwhash_STRBYTES];
@@ -343,7 +360,9 @@ static int account_read(mm_auth *a, const char *name, struct account_row *r, mm_
 	int rc = MM_OK;
 	pthread_mutex_lock(&a->rd_lock);
 	if (sqlite3_prepare_v2(a->rd,
-			       "SELECT role, tenant, hash, disabled, locked_until_ns FROM account WHERE name = ?1", -1,
+			       "SELECT role, tenant, hash, disabled, locked_until_ns, totp, totp_last FROM account"
+			       " WHERE name = ?1",
+			       -1,
 			       &st, NULL)) {
 		rc = db_fail(a->rd, err);
 		goto out;
@@ -357,6 +376,9 @@ static int account_read(mm_auth *a, const char *name, struct account_row *r, mm_
 		snprintf(r->hash, sizeof r->hash, "%s", (const char *)sqlite3_column_text(st, 2));
 		r->disabled = sqlite3_column_int(st, 3) != 0;
 		r->locked_until_ns = sqlite3_column_int64(st, 4);
+		if (sqlite3_column_type(st, 5) == SQLITE_TEXT)
+			snprintf(r->totp, sizeof r->totp, "%s", (const char *)sqlite3_column_text(st, 5));
+		r->totp_last = sqlite3_column_int64(st, 6);
 	} else if (s != SQLITE_DONE) {
 		rc = db_fail(a->rd, err);
 	}
@@ -375,6 +397,12 @@ static bool password_matches(const mm_auth *a, const struct account_row *r, cons
 
 int mm_auth_login(mm_auth *a, const char *name, const char *password, size_t plen, mm_session *s, mm_err *err)
 {
+	return mm_auth_login_totp(a, name, password, plen, NULL, s, err);
+}
+
+int mm_auth_login_totp(mm_auth *a, const char *name, const char *password, size_t plen, const char *totp,
+		       mm_session *s, mm_err *err)
+{
 	struct account_row r;
 	int rc;
 	memset(s, 0, sizeof *s);
@@ -388,15 +416,27 @@ int mm_auth_login(mm_auth *a, const char *name, const char *password, size_t ple
 	bool match = password_matches(a, &r, password ? password : "", plen);
 	int64_t now = mm_now_ns();
 	bool locked = r.found && r.locked_until_ns > now;
-	if (match && !locked && !r.disabled) {
-		struct op o = {.type = OP_LOGIN_OK, .by = name, .name = name};
-		o.payload = json_pack("{s:s, s:s}", "role", r.role, "tenant", r.tenant);
-		if ((rc = auth_write(a, &o, err)))
-			goto out;
-		rc = auth_session_new(a, name, r.role, r.tenant, s, err);
-		goto out;
+	int64_t step = 0;
+	bool second_ok = true;
+	if (match && r.totp[0]) {
+		step = auth_totp_match(r.totp, totp, r.totp_last, now / 1000000000LL);
+		second_ok = step > 0;
 	}
-	const char *why = !r.found ? "unknown" : r.disabled ? "disabled" : locked ? "locked" : "password";
+	if (match && second_ok && !locked && !r.disabled) {
+		char stepbuf[24];
+		snprintf(stepbuf, sizeof stepbuf, "%lld", (long long)step);
+		struct op o = {.type = OP_LOGIN_OK, .by = name, .name = name, .step = step > 0 ? stepbuf : NULL};
+		o.payload = json_pack("{s:s, s:s, s:b}", "role", r.role, "tenant", r.tenant, "totp", step > 0);
+		rc = auth_write(a, &o, err);
+		if (rc == MM_EPERM) { /* the code was used by a racing login */
+			second_ok = false;
+		} else {
+			if (!rc)
+				rc = auth_session_new(a, name, r.role, r.tenant, s, err);
+			goto out;
+		}
+	}
+	const char *why = !r.found ? "unknown" : r.disabled ? "disabled" : locked ? "locked" : !match ? "password" : "totp";
 	struct op o = {.type = OP_LOGIN_FAIL, .by = name_ok ? name : "anonymous", .name = name_ok ? name : "",
 		       .flag = r.found && !locked && !r.disabled};
 	o.payload = json_pack("{s:s}", "reason", why);
@@ -437,6 +477,19 @@ int mm_auth_change_password(mm_auth *a, const char *token, const char *current, 
 		auth_sessions_end_user(a, s.user, token);
 out:
 	sodium_memzero(&r, sizeof r);
+	return rc;
+}
+
+int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, mm_err *err)
+{
+	int rc;
+	if ((rc = check_by(by, err)))
+		return rc;
+	struct op o = {.type = OP_TOTP, .by = by, .name = name, .hash = secret_hex};
+	o.payload = json_pack("{s:s, s:b}", "name", name, "enabled", secret_hex != NULL);
+	rc = auth_write(a, &o, err);
+	if (!rc)
+		auth_sessions_end_user(a, name, NULL);
 	return rc;
 }
 
@@ -486,6 +539,10 @@ int mm_auth_open(mm_ledger *l, const char *db_path, const mm_auth_config *cfg, m
 		sqlite3_free(emsg);
 		goto fail;
 	}
+	/* tables made before TOTP existed get its columns (an error means they are there) */
+	sqlite3_exec(mm_ledger_db(l), "ALTER TABLE account ADD COLUMN totp TEXT", NULL, NULL, NULL);
+	sqlite3_exec(mm_ledger_db(l), "ALTER TABLE account ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0", NULL, NULL,
+		     NULL);
 	if (sqlite3_open_v2(db_path, &a->rd, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL)) {
 		rc = mm_err_set(err, MM_EDB, "%s: %s", db_path, a->rd ? sqlite3_errmsg(a->rd) : "cannot open");
 		goto fail;

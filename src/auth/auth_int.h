@@ -37,6 +37,10 @@ int auth_session_new(mm_auth *a, const char *user, const char *role, const char 
 		     mm_err *err);
 /* End every session of user except the one of keep_token (may be NULL). */
 void auth_sessions_end_user(mm_auth *a, const char *user, const char *keep_token);
+/* Set (hex) or clear (NULL) an account's TOTP secret, with its ledger entry. */
+int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, mm_err *err);
+/* The step of a valid, unused code near now_s, or -1. */
+int64_t auth_totp_match(const char *secret_hex, const char *code, int64_t last, int64_t now_s);
 int auth_logout_entry(mm_auth *a, const char *user, bool everywhere, mm_err *err);
 
 #endif

@@ -92,6 +92,27 @@ int mm_auth_login(mm_auth *a, const char *name, const char *password, size_t ple
 		  mm_err *err) MM_MUST_USE;
 
 /*
+ * Log in with a second factor: as mm_auth_login, and when the account has
+ * TOTP enabled, totp must be its current 6-digit code (RFC 6238: SHA-1,
+ * 30-second steps, one step of clock skew either way). A code is accepted
+ * once only; a missing, wrong or replayed code is a failed login.
+ */
+int mm_auth_login_totp(mm_auth *a, const char *name, const char *password, size_t plen, const char *totp,
+		       mm_session *s, mm_err *err) MM_MUST_USE;
+
+/*
+ * Enable TOTP for an account with a new random 160-bit secret (its base32
+ * text, for an authenticator app, goes to b32 of >= 40 bytes), or disable
+ * it (b32 may then be NULL). An "account.totp" entry records the change,
+ * never the secret.
+ */
+int mm_auth_user_totp(mm_auth *a, const char *by, const char *name, bool enable, char *b32, size_t b32len,
+		      mm_err *err) MM_MUST_USE;
+
+/* RFC 6238 code of key at Unix time t (exposed for tests against the RFC's vectors). */
+uint32_t mm_auth_totp_code(const uint8_t *key, size_t n, uint64_t t, unsigned digits);
+
+/*
  * Find the session of a cookie token (64 hex digits) and extend its idle
  * deadline. MM_ENOTFOUND for an unknown, expired or malformed token (an
  * expired one is removed). s->token is left empty.

@@ -21,6 +21,8 @@ static const char usage[] =
 	"  disable --name NAME        (ends its sessions; it can no longer log in)\n"
 	"  enable  --name NAME\n"
 	"  list    [--tenant ORG]     (JSON: role, organisation, last login, lockout)\n"
+	"  totp    --name NAME [--disable]  enable the second factor: prints the otpauth:// URI\n"
+	"          for an authenticator app (ends the account's sessions)\n"
 	"  Roles: admin, contractor-manager, contractor-operator, municipality-approver,\n"
 	"  municipality-viewer, auditor. The password is one line on standard input\n"
 	"  (at least 12 characters).\n";
@@ -48,14 +50,14 @@ int cmd_user(int argc, char **argv)
 	}
 	const char *sub = argv[1];
 	cli_args a;
-	if (cli_parse(&a, argc - 2, argv + 2, "db: name: role: tenant: password-stdin"))
+	if (cli_parse(&a, argc - 2, argv + 2, "db: name: role: tenant: password-stdin disable"))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_error("user %s: unexpected argument '%s'", sub, a.pos[0]);
 	bool add = strcmp(sub, "add") == 0, passwd = strcmp(sub, "passwd") == 0, list = strcmp(sub, "list") == 0;
-	bool dis = strcmp(sub, "disable") == 0, en = strcmp(sub, "enable") == 0;
-	if (!add && !passwd && !list && !dis && !en)
-		return cli_error("user: unknown command '%s' (add, passwd, disable, enable, list)", sub);
+	bool dis = strcmp(sub, "disable") == 0, en = strcmp(sub, "enable") == 0, totp = strcmp(sub, "totp") == 0;
+	if (!add && !passwd && !list && !dis && !en && !totp)
+		return cli_error("user: unknown command '%s' (add, passwd, disable, enable, list, totp)", sub);
 	const char *db = cli_need(&a, "db");
 	const char *name = list ? NULL : cli_need(&a, "name");
 	const char *role = add ? cli_need(&a, "role") : NULL;
@@ -73,6 +75,7 @@ int cmd_user(int argc, char **argv)
 	mm_buf_init(&out, 64u << 20);
 	mm_store *s = NULL;
 	mm_auth *au = NULL;
+	char b32[64] = "";
 	mm_err err;
 	mm_err_clear(&err);
 	int rc = CLI_OK;
@@ -89,7 +92,9 @@ int cmd_user(int argc, char **argv)
 		goto out;
 	}
 	int r;
-	if (add)
+	if (totp)
+		r = mm_auth_user_totp(au, "cli", name, !cli_flag(&a, "disable"), b32, sizeof b32, &err);
+	else if (add)
 		r = mm_auth_user_add(au, "cli", name, role, tenant, (const char *)pw.p, pw.len, &err);
 	else if (passwd)
 		r = mm_auth_user_passwd(au, "cli", name, (const char *)pw.p, pw.len, &err);
@@ -103,9 +108,14 @@ int cmd_user(int argc, char **argv)
 	}
 	if (list)
 		printf("%s\n", (const char *)out.p);
+	else if (totp && b32[0])
+		printf("otpauth://totp/mamori:%s?secret=%s&issuer=mamori&algorithm=SHA1&digits=6&period=30\n", name, b32);
+	else if (totp)
+		printf("second factor disabled: %s\n", name);
 	else
 		printf("%s %s\n", add ? "created" : passwd ? "password changed:" : dis ? "disabled" : "enabled", name);
 out:
+	sodium_memzero(b32, sizeof b32);
 	mm_auth_close(au);
 	if (s) {
 		mm_err_clear(&err);

@@ -110,7 +110,8 @@ static void do_login(struct ctx *x)
 	mm_session s;
 	mm_err e;
 	mm_err_clear(&e);
-	int rc = mm_auth_login(x->srv->auth, user, pw, json_string_length(json_object_get(o, "password")), &s, &e);
+	int rc = mm_auth_login_totp(x->srv->auth, user, pw, json_string_length(json_object_get(o, "password")),
+				    str_member(o, "totp"), &s, &e);
 	json_decref(o); /* the password goes with it; the request body is wiped after the reply */
 	if (rc == MM_EPERM) {
 		reply_error(x, 401, strstr(e.msg, "locked") ? "locked" : "login_failed", NULL);

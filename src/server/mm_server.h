@@ -75,7 +75,7 @@ bool mm_http_origin_ok(const char *origin, const char *host);
 /*
  * Parse a request body: a JSON object (duplicate keys refused) whose
  * members, when present, have the types the API expects — strings
- * without NUL for user, password, current, name, role, reason (at most
+ * without NUL for user, password, totp, current, name, role, reason (at most
  * MM_REASON_MAX bytes), transition and to; an object for data; an
  * integer 1..2^32-1 for version. Unknown members are refused (a typo is
  * an error, not silently ignored). *out is owned by the caller

@@ -122,7 +122,7 @@ bool mm_http_origin_ok(const char *origin, const char *host)
 
 int mm_http_body_parse(const void *p, size_t n, json_t **out, mm_err *err)
 {
-	static const char *const strings[] = {"user", "password", "current", "name", "role",
+	static const char *const strings[] = {"user", "password", "totp", "current", "name", "role",
 					      "reason", "transition", "to"};
 	*out = NULL;
 	if (!n)

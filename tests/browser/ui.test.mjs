@@ -61,6 +61,16 @@ async function logout() {
 const text = async (sel) => (await page.locator(sel).textContent()).trim();
 
 try {
+  await step('both message catalogues hold every message the UI asks for', async () => {
+    const get = async (p) => (await ctx.request.get(`${BASE}${p}`)).text();
+    const ja = JSON.parse(await get('/i18n/ja.json'));
+    const en = JSON.parse(await get('/i18n/en.json'));
+    assert.deepEqual(Object.keys(en).sort(), Object.keys(ja).sort());
+    for (const f of ['/js/app.js', '/js/form.js']) {
+      for (const m of (await get(f)).matchAll(/\bt\('([a-z_]+\.[a-z_]+)'/g)) assert.ok(m[1] in ja, `${f}: ${m[1]}`);
+    }
+  });
+
   await step('login page is Japanese by default and refuses a wrong password', async () => {
     await page.goto(`${BASE}/`);
     assert.equal(await text('main h1'), 'ログイン');

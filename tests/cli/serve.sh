@@ -41,7 +41,7 @@ grep -q 'argon2\|correct horse' "$T/out" && fail "user list shows a secret"; ok
 start_server() { # extra options...
   "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --lockout-threshold 3 "$@" >"$T/serve.out" 2>"$T/serve.err" &
   SERVER=$!
-  for _ in $(seq 100); do grep -q "listening" "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q listening "$T/serve.out" 2>/dev/null && break; kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
   PORT=$(awk '/listening/ {print $NF}' "$T/serve.out")
   [ -n "$PORT" ] || { cat "$T/serve.err"; fail "server did not start"; }
   BASE="https://127.0.0.1:$PORT"
@@ -303,8 +303,33 @@ wait $CURL || true
 grep -q "final checkpoint signed" "$T/serve.err" || fail "no final checkpoint"; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"
 
+# ---- second factor: TOTP (RFC 6238) computed here with openssl, independently of the server ----
+totp_code() { # BASE32 → the 6-digit code of now
+  local hex step mac off bin
+  hex=$(printf '%s' "$1" | base32 -d | od -An -tx1 | tr -d ' \n')
+  step=$(( $(date +%s) / 30 ))
+  mac=$(printf "$(printf '%016x' "$step" | sed 's/../\\x&/g')" |
+        openssl dgst -sha1 -mac HMAC -macopt "hexkey:$hex" -binary | od -An -tx1 | tr -d ' \n')
+  off=$(( 16#${mac:39:1} ))
+  bin=$(( 16#${mac:$((off * 2)):8} & 0x7fffffff ))
+  printf '%06d' $(( bin % 1000000 ))
+}
+expect_rc 0 "$MAMORI" user totp --db "$DB" --name mgr
+URI=$(cat "$T/out")
+case "$URI" in otpauth://totp/mamori:mgr\?secret=*) ok ;; *) fail "otpauth URI: $URI" ;; esac
+SECRET=$(echo "$URI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "TOTP secret in the ledger"; ok
+
 # ---- idle timeout ----
 start_server --idle-timeout 1
+c anon POST /api/v1/session --data "{\"user\":\"mgr\",\"password\":\"$PW\"}"
+expect_st 401 "password without the second factor"
+while [ $(( $(date +%s) % 30 )) -ge 27 ]; do sleep 1; done
+CODE=$(totp_code "$SECRET")
+c mgr POST /api/v1/session --data "{\"user\":\"mgr\",\"password\":\"$PW\",\"totp\":\"$CODE\"}"
+expect_st 200 "password and TOTP code"
+c anon POST /api/v1/session --data "{\"user\":\"mgr\",\"password\":\"$PW\",\"totp\":\"$CODE\"}"
+expect_st 401 "a TOTP code used twice"
 login admin1 admin1
 sleep 1.5
 c admin1 GET /api/v1/session

@@ -21,7 +21,7 @@ printf '%s\n' "$PW" | "$MAMORI" user add --db "$DB" --name op --role contractor-
 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --idle-timeout "$IDLE" >"$T/serve.out" 2>"$T/serve.err" &
 SERVER=$!
 trap 'st_=$?; kill "$SERVER" 2>/dev/null || true; (exit $st_); cleanup' EXIT
-for _ in $(seq 100); do grep -q listening "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q listening "$T/serve.out" 2>/dev/null && break; kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
 PORT=$(awk '/listening/ {print $NF}' "$T/serve.out")
 [ -n "$PORT" ] || { cat "$T/serve.err"; fail "server did not start"; }
 

@@ -358,6 +358,86 @@ static void test_denied_entry(void **state)
 	assert_int_equal(count_entries("auth.denied", NULL), n + 2);
 }
 
+/* RFC 6238 appendix B, SHA-1, 8 digits. */
+static void test_totp_vectors(void **state)
+{
+	(void)state;
+	const uint8_t *key = (const uint8_t *)"12345678901234567890";
+	static const struct {
+		uint64_t t;
+		uint32_t code;
+	} v[] = {{59, 94287082}, {1111111109, 7081804}, {1111111111, 14050471},
+		 {1234567890, 89005924}, {2000000000, 69279037}, {20000000000ULL, 65353130}};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		assert_int_equal(mm_auth_totp_code(key, 20, v[i].t, 8), v[i].code);
+	assert_int_equal(mm_auth_totp_code(key, 20, 59, 6), 287082);
+}
+
+static size_t b32_decode(const char *s, uint8_t *out, size_t max)
+{
+	uint32_t buf = 0;
+	int bits = 0;
+	size_t n = 0;
+	for (; *s; s++) {
+		const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+		const char *p = strchr(abc, *s);
+		assert_non_null(p);
+		buf = (buf << 5) | (uint32_t)(p - abc);
+		bits += 5;
+		if (bits >= 8 && n < max) {
+			out[n++] = (uint8_t)(buf >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	return n;
+}
+
+static void code_now(const uint8_t *key, int64_t offset_steps, char out[7])
+{
+	uint64_t t = (uint64_t)(mm_now_ns() / 1000000000LL) + (uint64_t)(offset_steps * 30);
+	snprintf(out, 7, "%06u", mm_auth_totp_code(key, 20, t, 6));
+}
+
+static void test_totp_login(void **state)
+{
+	(void)state;
+	add("gina", "municipality-approver", NULL);
+	char b32[64];
+	mm_err err;
+	mm_session s;
+	assert_int_equal(mm_auth_user_totp(A, "admin", "gina", true, b32, sizeof b32, &err), MM_OK);
+	assert_int_equal(strlen(b32), 32);
+	uint8_t key[20];
+	assert_int_equal(b32_decode(b32, key, sizeof key), 20);
+	/* too close to a step boundary, the code could change under us */
+	while ((mm_now_ns() / 1000000000LL) % 30 >= 28) {
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	char code[7], stale[7];
+	code_now(key, 0, code);
+	code_now(key, -3, stale);
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), NULL, &s, &err), MM_EPERM);
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), "12345", &s, &err), MM_EPERM);
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), stale, &s, &err), MM_EPERM);
+	/* the right code with the wrong password is still a failure */
+	assert_int_equal(mm_auth_login_totp(A, "gina", "wrong password", 14, code, &s, &err), MM_EPERM);
+	/* (three failures so far from the missing/short/stale code and the wrong password: reset by an admin) */
+	assert_int_equal(mm_auth_user_passwd(A, "admin", "gina", PW, strlen(PW), &err), MM_OK);
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), code, &s, &err), MM_OK);
+	/* a code works once */
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), code, &s, &err), MM_EPERM);
+	/* the secret is in no ledger entry */
+	char hex[41];
+	mm_hex_encode(key, sizeof key, hex);
+	const char *secrets[] = {hex, b32, NULL};
+	count_entries(NULL, secrets);
+	assert_true(count_entries("account.totp", NULL) >= 1);
+	assert_int_equal(mm_auth_user_totp(A, "admin", "gina", false, NULL, 0, &err), MM_OK);
+	assert_int_equal(mm_auth_login_totp(A, "gina", PW, strlen(PW), NULL, &s, &err), MM_OK);
+	assert_int_equal(mm_auth_user_totp(A, "admin", "nobody", true, b32, sizeof b32, &err), MM_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_password_change_and_disable),
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_denied_entry),
+		cmocka_unit_test(test_totp_vectors),
+		cmocka_unit_test(test_totp_login),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

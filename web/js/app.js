@@ -62,24 +62,31 @@ function loginView(message) {
   const err = h('p', { class: 'error', role: 'alert', id: 'login-error' }, message || '');
   const user = h('input', { id: 'login-user', name: 'user', autocomplete: 'username', required: true, maxlength: 64 });
   const pass = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const totp = h('input', { id: 'login-totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}', maxlength: 6 });
   const form = h('form', { class: 'card narrow', id: 'login-form' },
     h('h1', {}, t('login.title')),
     h('label', { for: 'login-user' }, t('login.user')), user,
     h('label', { for: 'login-password' }, t('login.password')), pass,
+    h('label', { for: 'login-totp' }, t('login.totp')), totp,
     err,
     h('button', { type: 'submit', class: 'primary' }, t('login.submit')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     err.textContent = '';
     try {
-      const s = await api('POST', '/session', { user: user.value, password: pass.value }, { quiet401: true });
+      const body = { user: user.value, password: pass.value };
+      if (totp.value) body.totp = totp.value;
+      const s = await api('POST', '/session', body, { quiet401: true });
       pass.value = '';
+      totp.value = '';
       await startSession(s);
       location.hash = '#/';
       route();
     } catch (e) {
       err.textContent = e.message;
       pass.value = '';
+      totp.value = '';
       pass.focus();
     }
   });
