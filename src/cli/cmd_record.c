@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "ops/mm_ops.h"
 #include "store/mm_store.h"
 #include "base/banned.h"
 
@@ -24,6 +25,9 @@ static const char usage[] =
 	"  --role defaults to admin. update takes a JSON merge patch: fields given replace, null removes.\n"
 	"  --version is the version you read; if someone wrote since, nothing is written (exit 2).\n";
 
+/* The operations deriver (SLA due times, required-in-state fields) of a store opened for writing. */
+static mm_ops *ops;
+
 static int open_store(const char *db, bool write, mm_store **s)
 {
 	char dir[4096];
@@ -33,6 +37,12 @@ static int open_store(const char *db, bool write, mm_store **s)
 	mm_err_clear(&err);
 	if (mm_store_open(db, dir, write ? MM_STORE_WRITE : 0, s, &err))
 		return cli_report(&err);
+	if (write && mm_ops_install(*s, NULL, &ops, &err)) {
+		mm_err cerr;
+		(void)mm_store_close(*s, &cerr);
+		*s = NULL;
+		return cli_report(&err);
+	}
 	return CLI_OK;
 }
 
@@ -40,7 +50,10 @@ static int close_store(mm_store *s, int rc)
 {
 	mm_err err;
 	mm_err_clear(&err);
-	if (mm_store_close(s, &err) && rc == CLI_OK)
+	int crc = mm_store_close(s, &err);
+	mm_ops_free(ops);
+	ops = NULL;
+	if (crc && rc == CLI_OK)
 		return cli_report(&err);
 	return rc;
 }

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ops: the operations rules the schema cannot say by itself, driven by
+ * each kind's "derive" object (docs/operations.md). It is the store's
+ * deriver (mm_store_set_deriver): inside every write it computes service-
+ * level fields — the due time from the contract (src/sla) for a class and
+ * a start instant, and pending/met/missed from the instant the target was
+ * met — refuses a record that reaches a closing state with a missed target
+ * and no reason, and refuses states that need fields not yet given (e.g.
+ * a procedure document before approval).
+ */
+#ifndef MM_OPS_H
+#define MM_OPS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/mm_base.h"
+#include "schema/mm_schema.h"
+#include "sla/mm_sla.h"
+#include "store/mm_store.h"
+
+/* The deriver's context: the contract it measures by and its clock. */
+typedef struct mm_ops mm_ops;
+
+/*
+ * A new context measuring by the contract file at contract_path (NULL: the
+ * shipped default, mm_sla_default_contract_path()). Free with mm_ops_free.
+ */
+int mm_ops_new(const char *contract_path, mm_ops **out, mm_err *err) MM_MUST_USE;
+void mm_ops_free(mm_ops *o);
+/* Evaluate "now" as instant t (Unix seconds) instead of the clock; 0 restores the clock. For tests. */
+void mm_ops_set_now(mm_ops *o, int64_t t);
+/* The contract (lives as long as o). */
+const mm_contract *mm_ops_contract(const mm_ops *o);
+
+/*
+ * Check every kind's "derive" object in s: known keys, fields that exist,
+ * output fields marked "derived", states that exist. Errors name the
+ * kind's file and the JSON path.
+ */
+int mm_ops_check_schema(const mm_schema *s, mm_err *err) MM_MUST_USE;
+
+/*
+ * The deriver (an mm_store_derive_fn; ctx is an mm_ops). Sets or removes
+ * the kind's derived fields in data for a record in state; a refusal is
+ * MM_EINVAL with a message naming the field.
+ */
+int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, mm_err *err) MM_MUST_USE;
+
+/*
+ * What a program that writes to a store calls once after mm_store_open
+ * (with MM_STORE_WRITE) and before the first write: loads the contract
+ * (NULL: the default), checks the store's schema with mm_ops_check_schema
+ * and installs mm_ops_derive. *out must be freed with mm_ops_free after
+ * mm_store_close.
+ */
+int mm_ops_install(mm_store *s, const char *contract_path, mm_ops **out, mm_err *err) MM_MUST_USE;
+
+#endif
