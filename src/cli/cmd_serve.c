@@ -4,9 +4,13 @@
  * until SIGTERM or SIGINT, then lets in-flight requests finish and closes
  * the store, which signs the final checkpoint.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "auth/mm_auth.h"
 #include "cli/cli.h"
@@ -90,6 +94,17 @@ int cmd_serve(int argc, char **argv)
 	if (cli_schema_dir(dir, sizeof dir))
 		return CLI_USAGE;
 	cfg.schema_dir = dir;
+	/* one server per database: a second one would write the same ledger from another process */
+	char lockpath[4200];
+	if (snprintf(lockpath, sizeof lockpath, "%s.serve-lock", db) >= (int)sizeof lockpath)
+		return cli_error("--db: path too long");
+	int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0)
+		return cli_error("%s: %s", lockpath, strerror(errno));
+	if (flock(lockfd, LOCK_EX | LOCK_NB)) {
+		close(lockfd);
+		return cli_error("%s: another `mamori serve` is already running on this database", db);
+	}
 	mm_store *s = NULL;
 	mm_auth *au = NULL;
 	mm_server *srv = NULL;
@@ -118,5 +133,6 @@ out:
 		else if (rc == CLI_OK)
 			fprintf(stderr, "mamori serve: stopped; final checkpoint signed\n");
 	}
+	close(lockfd); /* releases the lock; the file stays for the next start */
 	return rc;
 }

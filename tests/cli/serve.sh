@@ -37,6 +37,33 @@ grep -q 'argon2\|correct horse' "$T/out" && fail "user list shows a secret"; ok
 [ "$(sqlite3 "$DB" "select substr(hash,1,10) from account where name='op'")" = '$argon2id$' ] || fail "not argon2id"; ok
 [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('correct horse' as blob))")" = 0 ] || fail "password in the ledger"; ok
 
+# ---- serve: bad options are refused with a clear message (exit 2) ----
+expect_rc 2 "$MAMORI" serve
+expect_err "missing --db"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen nonsense
+expect_err "--listen 'nonsense'"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:70000
+expect_err "port"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen host.example:8443
+expect_err "not an IP address"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --cert "$T/none.crt"
+expect_err "none.crt"
+printf 'not a certificate\n' >"$T/bad.crt"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --cert "$T/bad.crt"
+expect_err "certificate"
+expect_rc 2 "$MAMORI" serve --db "$DB" --threads 0
+expect_err "--threads"
+expect_rc 2 "$MAMORI" serve --db "$DB" --idle-timeout abc
+expect_err "--idle-timeout"
+expect_rc 2 "$MAMORI" serve --db "$DB" --origin http://example
+expect_err "https://"
+mkdir -p "$T/emptyweb"
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --web "$T/emptyweb"
+expect_err "no index.html"
+expect_rc 2 "$MAMORI" serve --db "$T/none.db" --listen 127.0.0.1:0
+expect_rc 2 "$MAMORI" serve --db "$DB" stray
+expect_err "unexpected argument"
+
 # ---- start the server ----
 start_server() { # extra options...
   "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0 --lockout-threshold 3 "$@" >"$T/serve.out" 2>"$T/serve.err" &
@@ -64,6 +91,13 @@ login() { # JAR USER
   eval "CSRF_$1=\$(body .csrf)"
 }
 touch "$T/anon"
+
+# a second server on the same database, or on a port in use, is refused
+expect_rc 2 "$MAMORI" serve --db "$DB" --listen 127.0.0.1:0
+expect_err "already running on this database"
+"$MAMORI" init --db "$T/other.db" >/dev/null
+expect_rc 2 "$MAMORI" serve --db "$T/other.db" --listen "127.0.0.1:$PORT"
+expect_err "cannot serve HTTPS on 127.0.0.1:$PORT"
 
 # plain HTTP on the TLS port is never served
 run curl -s --max-time 5 "http://127.0.0.1:$PORT/"
