@@ -194,6 +194,24 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  await step('change the password, then log out everywhere', async () => {
+    const np = 'a new long passphrase';
+    await page.goto(`${BASE}/#/password`);
+    await page.locator('#pw-current').fill(PW);
+    await page.locator('#pw-new').fill(np);
+    await page.locator('#pw-new').press('Enter');
+    await page.locator('#notice').filter({ hasText: 'パスワードを変更しました' }).waitFor();
+    await page.goto(`${BASE}/#/password`);
+    await page.locator('#logout-everywhere').click();
+    await page.locator('#login-form').waitFor();
+    const r = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+    assert.equal(r, 401);
+    await page.locator('#login-user').fill('op');
+    await page.locator('#login-password').fill(np);
+    await page.locator('#login-password').press('Enter');
+    await page.locator('#who').filter({ hasText: 'op' }).waitFor();
+  });
+
   await step('logged out after the idle timeout', async () => {
     await page.goto(`${BASE}/#/`);
     await page.locator('.grid .card').first().waitFor();

@@ -11,6 +11,7 @@ import { recordForm } from './form.js';
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
 let schema = null;  // {kinds: [...]}
+let pendingNotice = null; // shown after the next navigation
 
 function kindOf(name) {
   return schema && schema.kinds.find((k) => k.kind === name);
@@ -330,17 +331,26 @@ function passwordView() {
     h('label', { for: 'pw-current' }, t('password.current')), cur,
     h('label', { for: 'pw-new' }, t('password.new')), pw, h('p', { class: 'muted' }, t('password.rule')), err,
     h('button', { type: 'submit', class: 'primary' }, t('password.submit')));
+  const everywhere = h('div', { class: 'card narrow' }, h('h2', {}, t('sessions.title')), h('p', { class: 'muted' }, t('sessions.intro')),
+    h('button', { type: 'button', id: 'logout-everywhere', onclick: async () => {
+      try { await api('DELETE', '/sessions'); } catch (e) { /* ended anyway */ }
+      me = null;
+      setCsrf(null);
+      renderChrome();
+      notice(t('login.bye'));
+      loginView();
+    } }, t('sessions.end_all')));
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       await api('PUT', '/session/password', { current: cur.value, password: pw.value });
-      notice(t('password.done'));
+      pendingNotice = t('password.done');
       location.hash = '#/';
     } catch (e) {
       err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
     }
   });
-  show(f);
+  show(h('div', {}, f, everywhere));
 }
 
 function notFound() {
@@ -392,7 +402,11 @@ async function main() {
     location.hash = '#/';
     loginView();
   });
-  window.addEventListener('hashchange', () => { notice(''); route(); });
+  window.addEventListener('hashchange', () => {
+    notice(pendingNotice || '');
+    pendingNotice = null;
+    route();
+  });
   renderChrome();
   try {
     const s = await api('GET', '/session', undefined, { quiet401: true });
