@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -354,9 +355,24 @@ typedef struct sum_job {
 	const uint8_t *p;
 	size_t len;
 	atomic_size_t done; /* bytes hashed so far: pages below it may be released */
+	atomic_size_t dec;  /* bytes decoded so far (len when the decoder stopped) */
 	uint8_t h[MM_SHA256_LEN];
 	bool ok;
 } sum_job;
+
+/*
+ * Neither side runs more than this ahead of the other, so the pages of the
+ * mapping resident at once stay bounded (they are released behind both).
+ */
+#define SUM_WINDOW (4u << 20)
+
+static void sum_wait(const atomic_size_t *other, size_t mine)
+{
+	while (mine > atomic_load(other) + SUM_WINDOW) {
+		struct timespec ts = {0, 20000};
+		nanosleep(&ts, NULL);
+	}
+}
 
 static void *sum_thread(void *arg)
 {
@@ -365,6 +381,7 @@ static void *sum_thread(void *arg)
 	if (c) {
 		for (size_t off = 0; off < j->len;) {
 			size_t k = j->len - off > (1u << 20) ? (1u << 20) : j->len - off;
+			sum_wait(&j->dec, off);
 			mm_sha256_update(c, j->p + off, k);
 			off += k;
 			atomic_store(&j->done, off);
@@ -398,6 +415,7 @@ static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool map
 	 */
 	sum_job sj = {.p = p, .len = len - tr};
 	atomic_init(&sj.done, 0);
+	atomic_init(&sj.dec, 0);
 	pthread_t th;
 	if (pthread_create(&th, NULL, sum_thread, &sj) != 0)
 		return baseline_decode_records(p, len, s, mapped, NULL, err);
@@ -405,6 +423,7 @@ static int baseline_decode(const uint8_t *p, size_t len, mm_fim_set *s, bool map
 	mm_err derr;
 	mm_err_clear(&derr);
 	int rc = baseline_decode_records(p, len, s, mapped, &sj, &derr);
+	atomic_store(&sj.dec, len); /* never hold the hashing thread back any more */
 	pthread_join(th, NULL);
 	if (!sj.ok)
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
@@ -483,6 +502,8 @@ static int baseline_decode_records(const uint8_t *p, size_t len, mm_fim_set *s, 
 		if (mapped) {
 			size_t upto = r.off;
 			if (sj) {
+				atomic_store(&sj->dec, r.off);
+				sum_wait(&sj->done, r.off);
 				size_t hashed = atomic_load(&sj->done);
 				upto = hashed < upto ? hashed : upto;
 			}
