@@ -167,4 +167,20 @@ printf 'lib 1.1 (new)\n' >"$tree/usr/bin/helper"   # shipped content again, but 
 expect_rc 1 "$A" fim check --config "$T/fim.json" --state "$st"
 expect_out "modified: $tree/usr/bin/helper"
 grep -q "^expected:" "$T/out" && fail "a window for openssl explained tool's files"
+
+# watch follows the same rules live: a window for tool makes the package's write expected,
+# while a write to an unowned file is still a modification
+window w-4 '*' $(( $(date +%s) - 5 )) $(( $(date +%s) + 60 )) tool
+expect_rc 0 "$A" fim window --order "$T/w-4.order" --config "$T/fim.json" --state "$st"
+"$A" fim watch --config "$T/fim.json" --state "$st" --format json --max-seconds 4 >"$T/watch.out" 2>"$T/watch.err" &
+wpid=$!
+for _ in $(seq 1 100); do grep -q watching "$T/watch.err" && break; sleep 0.1; done
+printf 'lib 1.1 (new)\n' >"$tree/usr/bin/helper.tmp" && mv "$tree/usr/bin/helper.tmp" "$tree/usr/bin/helper"
+printf 'app data changed again\n' >"$tree/srv/app.dat"
+wait "$wpid" || fail "watch exited $?: $(cat "$T/watch.err")"
+grep -F "\"path\":\"$tree/usr/bin/helper\"" "$T/watch.out" | grep -q '"event":"expected"' ||
+  { cat "$T/watch.out"; fail "watch did not report helper as expected"; }
+grep -F "\"path\":\"$tree/srv/app.dat\"" "$T/watch.out" | grep -q '"event":"modified"' ||
+  { cat "$T/watch.out"; fail "watch did not report app.dat as modified"; }
+ok
 done_ok
