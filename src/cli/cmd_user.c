@@ -4,8 +4,12 @@
  * API (src/auth). Passwords are read from standard input only, so they
  * never appear in a process list or a shell history.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -40,6 +44,32 @@ static int read_password(mm_buf *b)
 	if (memchr(b->p, '\n', b->len))
 		return cli_error("the password on standard input must be one line");
 	return CLI_OK;
+}
+
+/*
+ * The lock `mamori serve` holds on a database: the ledger keeps its tree in
+ * the writing process's memory, so two processes must never write it at
+ * once. Returns the held descriptor, or -1 after printing why.
+ */
+static int lock_database(const char *db)
+{
+	char path[4200];
+	if (snprintf(path, sizeof path, "%s.serve-lock", db) >= (int)sizeof path) {
+		cli_error("--db: path too long");
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		cli_error("%s: `mamori serve` is running on this database; manage accounts on its Accounts page"
+			  " (or stop it first)", db);
+		return -1;
+	}
+	return fd;
 }
 
 int cmd_user(int argc, char **argv)
@@ -79,14 +109,19 @@ int cmd_user(int argc, char **argv)
 	mm_err err;
 	mm_err_clear(&err);
 	int rc = CLI_OK;
+	int lockfd = -1;
 	if ((add || passwd) && (rc = read_password(&pw)))
 		goto out;
+	if (!list && (lockfd = lock_database(db)) < 0) {
+		rc = CLI_USAGE;
+		goto out;
+	}
 	char dir[4096];
 	if (cli_schema_dir(dir, sizeof dir)) {
 		rc = CLI_USAGE;
 		goto out;
 	}
-	if (mm_store_open(db, dir, MM_STORE_WRITE, &s, &err) ||
+	if (mm_store_open(db, dir, list ? 0 : MM_STORE_WRITE, &s, &err) ||
 	    mm_auth_open(mm_store_ledger(s), db, NULL, &au, &err)) {
 		rc = cli_report(&err);
 		goto out;
@@ -124,5 +159,7 @@ out:
 	}
 	mm_buf_wipe(&pw);
 	mm_buf_release(&out);
+	if (lockfd >= 0)
+		close(lockfd);
 	return rc;
 }

@@ -99,6 +99,11 @@ expect_err "already running on this database"
 expect_rc 2 "$MAMORI" serve --db "$T/other.db" --listen "127.0.0.1:$PORT"
 expect_err "cannot serve HTTPS on 127.0.0.1:$PORT"
 
+# accounts are not changed from the command line while the server writes the ledger
+expect_rc 2 add_user late contractor-operator
+expect_err "mamori serve\` is running on this database"
+expect_rc 0 "$MAMORI" user list --db "$DB"
+
 # plain HTTP on the TLS port is never served
 run curl -s --max-time 5 "http://127.0.0.1:$PORT/"
 [ "$(cat "$T/out")" = "" ] || fail "plain HTTP answered on the HTTPS port"; ok
