@@ -117,6 +117,10 @@ static void do_login(struct ctx *x)
 		reply_error(x, 401, strstr(e.msg, "locked") ? "locked" : "login_failed", NULL);
 		return;
 	}
+	if (rc == MM_ELIMIT) { /* the session table is full: try again later */
+		reply_error(x, 503, "unavailable", e.msg);
+		return;
+	}
 	if (rc) {
 		reply_mm_error(x, &e);
 		return;
@@ -712,7 +716,11 @@ void api_dispatch(struct ctx *x)
 	const mm_route *r = &x->route;
 	if (r->changes_state) {
 		const char *site = ctx_header(x, "Sec-Fetch-Site");
-		if (!mm_http_origin_ok(ctx_header(x, "Origin"), ctx_header(x, "Host")) ||
+		const char *origin = ctx_header(x, "Origin");
+		/* the Host the browser used, or the public origin the operator configured (a proxy in front) */
+		bool origin_ok = mm_http_origin_ok(origin, ctx_header(x, "Host")) ||
+				 (origin && strcmp(origin, x->srv->origin) == 0);
+		if (!origin_ok ||
 		    (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)) {
 			reply_error(x, 403, "origin", NULL);
 			return;

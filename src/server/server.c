@@ -46,7 +46,8 @@ static const struct {
 	{"exists", "既に存在します。", "It already exists."},
 	{"too_large", "データが大きすぎます。", "The data is too large."},
 	{"internal", "サーバーでエラーが発生しました。", "The server failed."},
-	{"unavailable", "サーバーは停止処理中です。", "The server is shutting down."},
+	{"unavailable", "サーバーが混み合っているか停止処理中です。しばらくしてから再度お試しください。",
+	 "The server is busy or shutting down. Please try again later."},
 };
 
 static const char *message(const char *code, const char *lang)

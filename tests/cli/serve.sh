@@ -360,7 +360,7 @@ SECRET=$(echo "$URI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
 [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "TOTP secret in the ledger"; ok
 
 # ---- idle timeout ----
-start_server --idle-timeout 1
+start_server --idle-timeout 1 --origin https://mamori.example
 c anon POST /api/v1/session --data "{\"user\":\"mgr\",\"password\":\"$PW\"}"
 expect_st 401 "password without the second factor"
 while [ $(( $(date +%s) % 30 )) -ge 27 ]; do sleep 1; done
@@ -373,5 +373,11 @@ login admin1 admin1
 sleep 1.5
 c admin1 GET /api/v1/session
 expect_st 401 "idle session"
+# behind a proxy: the configured public origin is accepted for state changes, others still not
+login admin1 admin1
+c admin1 DELETE /api/v1/session -H "X-CSRF-Token: $CSRF_admin1" -H "Origin: https://mamori.example.evil"
+expect_st 403 "origin that only starts like the configured one"
+c admin1 DELETE /api/v1/session -H "X-CSRF-Token: $CSRF_admin1" -H "Origin: https://mamori.example"
+expect_st 200 "configured public origin"
 stop_server
 done_ok
