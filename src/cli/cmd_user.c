@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -126,15 +127,19 @@ int cmd_user(int argc, char **argv)
 		rc = cli_report(&err);
 		goto out;
 	}
+	/* who did it, for the ledger: the operating-system account running the command */
+	char by[MM_USER_NAME_MAX + 8];
+	struct passwd *pw_entry = getpwuid(geteuid());
+	snprintf(by, sizeof by, "cli:%s", pw_entry && pw_entry->pw_name ? pw_entry->pw_name : "unknown");
 	int r;
 	if (totp)
-		r = mm_auth_user_totp(au, "cli", name, !cli_flag(&a, "disable"), b32, sizeof b32, &err);
+		r = mm_auth_user_totp(au, by, name, !cli_flag(&a, "disable"), b32, sizeof b32, &err);
 	else if (add)
-		r = mm_auth_user_add(au, "cli", name, role, tenant, (const char *)pw.p, pw.len, &err);
+		r = mm_auth_user_add(au, by, name, role, tenant, (const char *)pw.p, pw.len, &err);
 	else if (passwd)
-		r = mm_auth_user_passwd(au, "cli", name, (const char *)pw.p, pw.len, &err);
+		r = mm_auth_user_passwd(au, by, name, (const char *)pw.p, pw.len, &err);
 	else if (dis || en)
-		r = mm_auth_user_disable(au, "cli", name, dis, &err);
+		r = mm_auth_user_disable(au, by, name, dis, &err);
 	else
 		r = mm_auth_user_list(au, tenant, &out, &err);
 	if (r) {

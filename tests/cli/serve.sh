@@ -36,6 +36,8 @@ grep -q 'argon2\|correct horse' "$T/out" && fail "user list shows a secret"; ok
 # the password is stored only as an Argon2id hash
 [ "$(sqlite3 "$DB" "select substr(hash,1,10) from account where name='op'")" = '$argon2id$' ] || fail "not argon2id"; ok
 [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('correct horse' as blob))")" = 0 ] || fail "password in the ledger"; ok
+# every account change is a ledger entry naming who made it
+[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.create' as blob)) and instr(entry, cast('cli:$(id -un)' as blob))")" = 5 ] || fail "account.create entries"; ok
 
 # ---- serve: bad options are refused with a clear message (exit 2) ----
 expect_rc 2 "$MAMORI" serve
