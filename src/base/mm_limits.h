@@ -147,4 +147,11 @@
 #define MM_WEB_FILE_MAX          (4u << 20)  /* one static file */
 #define MM_SHUTDOWN_WAIT_SECONDS 10          /* in-flight requests on SIGTERM */
 
+/* ---- Operations: demo data (src/ops/demo.c, mamori demo load) ---- */
+#define MM_DEMO_FILE_MAX             (1u << 20) /* a demo data file */
+#define MM_DEMO_SITES_MAX            1000       /* sites in a demo file */
+#define MM_DEMO_DEVICES_PER_SITE_MAX 1000       /* devices of one model at one site */
+#define MM_DEMO_RECORDS_MAX          10000      /* other records in a demo file */
+#define MM_DEMO_MINUTES_MAX          527040     /* "@now-Nm": at most a year back */
+
 #endif

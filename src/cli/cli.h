@@ -66,5 +66,6 @@ int cmd_calendar(int argc, char **argv);
 int cmd_sla(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

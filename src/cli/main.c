@@ -24,6 +24,7 @@ static const struct group groups[] = {
 	{"sla", cmd_sla, "due times of response and document targets under a contract"},
 	{"serve", cmd_serve, "serve the HTTPS API and web UI"},
 	{"user", cmd_user, "add, disable and list the accounts of the web UI and API"},
+	{"demo", cmd_demo, "load the demo organisation built from 002 (22 sites, 182 devices)"},
 };
 
 static void usage(FILE *f)

@@ -58,4 +58,30 @@ int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, 
  */
 int mm_ops_install(mm_store *s, const char *contract_path, mm_ops **out, mm_err *err) MM_MUST_USE;
 
+/*
+ * Demo data ("mamori-demo/1", docs/operations.md): sites with device
+ * counts per model, expanded into assets, then records that name earlier
+ * ones as "@name". Planning parses text (n bytes, at most MM_DEMO_FILE_MAX;
+ * label names it in errors), expands it, and checks every record against
+ * schema s and — when ops is not NULL — the deriver in every state its
+ * transitions pass, so a bad file is refused whole ("LABEL: $.path:
+ * reason") before anything is written. "@now-Nm" is resolved against now.
+ * *plan is a new JSON value the caller releases.
+ */
+int mm_ops_demo_plan(const mm_schema *s, mm_ops *ops, const char *text, size_t n, const char *label, int64_t now,
+		     json_t **plan, mm_err *err) MM_MUST_USE;
+
+typedef struct mm_ops_demo_counts {
+	size_t sites, assets, records, transitions;
+	size_t missed; /* faults whose SLA target was missed when loaded */
+} mm_ops_demo_counts;
+
+/*
+ * Write a plan through st, one ledger entry per record and transition,
+ * as the plan's actor in role admin (transitions as their own actor and
+ * role) in who's tenant (who may be NULL: the default organisation).
+ */
+int mm_ops_demo_load(mm_store *st, const mm_actor *who, const json_t *plan, mm_ops_demo_counts *counts,
+		     mm_err *err) MM_MUST_USE;
+
 #endif
