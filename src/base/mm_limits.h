@@ -136,6 +136,7 @@
 #define MM_HTTP_HEADER_MAX       (32u << 10) /* memory per connection: request line and headers */
 #define MM_HTTP_BODY_MAX         MM_RECORD_JSON_MAX /* a JSON request body */
 #define MM_HTTP_UPLOAD_MAX       (32u << 20) /* an attachment upload */
+#define MM_HTTP_BODIES_MAX       (256u << 20) /* request bodies buffered at once, all connections */
 #define MM_HTTP_CONNECTIONS_MAX  512         /* open connections */
 #define MM_HTTP_PER_IP_MAX       256         /* open connections from one address */
 #define MM_HTTP_TIMEOUT_SECONDS  30          /* idle connection timeout */

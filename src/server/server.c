@@ -134,6 +134,8 @@ struct req {
 	mm_buf body;
 	bool too_big;
 	bool late; /* began after the stop: refused; earlier ones finish */
+	bool busy; /* all connections' bodies together reached MM_HTTP_BODIES_MAX */
+	size_t counted; /* bytes of this body counted in srv->body_bytes */
 	mm_route route;
 };
 
@@ -218,10 +220,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!q->too_big && mm_buf_append(&q->body, upload_data, *upload_size)) {
-			q->too_big = true;
-			mm_buf_release(&q->body);
+		size_t n = *upload_size;
+		if (!q->too_big && !q->busy) {
+			/* many large uploads at once must not exhaust memory: a global bound too */
+			if (atomic_fetch_add(&srv->body_bytes, n) + n > MM_HTTP_BODIES_MAX) {
+				atomic_fetch_sub(&srv->body_bytes, n);
+				q->busy = true;
+			} else {
+				q->counted += n;
+				if (mm_buf_append(&q->body, upload_data, n))
+					q->too_big = true;
+			}
+		}
+		if (q->too_big || q->busy) {
+			mm_buf_wipe(&q->body);
 			mm_buf_init(&q->body, 0);
+			atomic_fetch_sub(&srv->body_bytes, q->counted);
+			q->counted = 0;
 		}
 		*upload_size = 0;
 		return MHD_YES;
@@ -232,7 +247,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	x.body_len = q->body.len;
 	x.lang = mm_http_lang(ctx_header(&x, "X-Mamori-Lang"), ctx_header(&x, "Accept-Language"));
 	bool head = strcmp(method, "HEAD") == 0;
-	if (q->too_big) {
+	if (q->busy) {
+		reply_error(&x, 503, "unavailable", NULL);
+	} else if (q->too_big) {
 		reply_error(&x, 413, "too_large", NULL);
 	} else if (x.route.id == MM_R_NONE) {
 		reply_error(&x, 404, "not_found", NULL);
@@ -266,6 +283,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (!q)
 		return;
 	mm_buf_wipe(&q->body); /* bodies carry passwords */
+	atomic_fetch_sub(&srv->body_bytes, q->counted);
 	free(q);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->inflight, 1);
@@ -347,6 +365,7 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	srv->store = store;
 	srv->auth = auth;
 	atomic_init(&srv->inflight, 0);
+	atomic_init(&srv->body_bytes, 0);
 	atomic_init(&srv->stopping, false);
 	struct sockaddr_storage ss;
 	char host[256];

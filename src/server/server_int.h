@@ -32,6 +32,7 @@ struct mm_server {
 	char location[340]; /* where the redirect listener sends everyone */
 	json_t *state_titles; /* kind -> {state: {"ja":..,"en":..}}, from the schema files */
 	atomic_int inflight;
+	atomic_size_t body_bytes; /* request bodies buffered now, bounded by MM_HTTP_BODIES_MAX */
 	atomic_bool stopping;
 };
 
