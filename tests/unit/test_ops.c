@@ -177,6 +177,38 @@ static void test_required_in_state(void **state)
 	json_decref(d);
 }
 
+/* A kind with a fixed contract class ("class_value") reuses the same clock: 2 開庁日 for external minutes. */
+static void test_fixed_class(void **state)
+{
+	(void)state;
+	const char *text = "{\"kind\":\"ext\",\"fields\":[{\"name\":\"held\",\"type\":\"datetime\"},"
+			   "{\"name\":\"sent\",\"type\":\"datetime\"},{\"name\":\"why\",\"type\":\"text\"},"
+			   "{\"name\":\"due\",\"type\":\"datetime\",\"derived\":true},{\"name\":\"st\",\"type\":"
+			   "\"string\",\"derived\":true}],\"states\":[\"draft\",\"sent\"],\"initial\":\"draft\","
+			   "\"derive\":{\"sla\":{\"class_value\":\"minutes-external\",\"start\":\"held\",\"done\":"
+			   "\"sent\",\"due\":\"due\",\"status\":\"st\",\"reason\":\"why\",\"reason_states\":"
+			   "[\"sent\"]}}}";
+	mm_schema *s;
+	mm_err err;
+	assert_int_equal(mm_schema_new(&s), MM_OK);
+	assert_int_equal(mm_schema_add(s, "ext.json", text, strlen(text), &err), MM_OK);
+	assert_int_equal(mm_schema_check(s, &err), MM_OK);
+	assert_int_equal(mm_ops_check_schema(s, &err), MM_OK);
+	const mm_kind *k = mm_schema_kind(s, "ext");
+	/* held Friday 2026-04-03: 2nd business day after is Tuesday 04-07, due at the close 17:15 */
+	json_t *d = json_pack("{s:s, s:s}", "held", "2026-04-03T15:00:00+09:00", "sent", "2026-04-07T17:15:00+09:00");
+	assert_int_equal(mm_ops_derive(ops, k, "sent", d, &err), MM_OK);
+	assert_string_equal(json_string_value(json_object_get(d, "due")), "2026-04-07T17:15:00+09:00");
+	assert_string_equal(json_string_value(json_object_get(d, "st")), "met");
+	json_object_set_new(d, "sent", json_string("2026-04-07T17:15:01+09:00"));
+	assert_int_equal(mm_ops_derive(ops, k, "draft", d, &err), MM_OK);
+	assert_string_equal(json_string_value(json_object_get(d, "st")), "missed");
+	assert_int_equal(mm_ops_derive(ops, k, "sent", d, &err), MM_EINVAL);
+	assert_non_null(strstr(err.msg, "field why: the minutes-external target was missed"));
+	json_decref(d);
+	mm_schema_free(s);
+}
+
 static void test_bad_derive_objects(void **state)
 {
 	(void)state;
@@ -230,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_required_in_state),
 		cmocka_unit_test(test_bad_derive_objects),
+		cmocka_unit_test(test_fixed_class),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
