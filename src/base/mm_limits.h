@@ -41,6 +41,7 @@
 #define MM_PROOF_MAX           64          /* hashes in one proof */
 #define MM_GROUP_COMMIT_MAX    4096        /* entries per transaction */
 #define MM_GROUP_COMMIT_WAIT_NS 500000     /* a leader waits at most this for writers to re-queue */
+#define MM_WRITE_BUSY_WAIT_NS  (30ll * 1000000000) /* a write waits this long for another process */
 #define MM_CHECKPOINT_EVERY_N  1000
 #define MM_CHECKPOINT_EVERY_NS 1000000000ll
 

@@ -56,7 +56,7 @@ struct mm_ledger {
 	mm_note_verifier verifier;
 	mm_buf enc;
 	sqlite3_stmt *ins_entry, *ins_node, *ins_cp, *get_leaf, *get_node;
-	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback;
+	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback, *get_tip;
 	int node_rc;
 };
 
@@ -199,6 +199,7 @@ static int prepare(mm_ledger *l, mm_err *err)
 		{&l->ins_cp, "INSERT OR REPLACE INTO checkpoint(size, time_ns, note) VALUES(?, ?, ?)"},
 		{&l->get_leaf, "SELECT hash FROM ledger WHERE seq = ?"},
 		{&l->get_node, "SELECT hash FROM merkle_node WHERE level = ? AND idx = ?"},
+		{&l->get_tip, "SELECT max(seq) FROM ledger"},
 		{&l->sp_begin, "SAVEPOINT op"},
 		{&l->sp_release, "RELEASE op"},
 		{&l->sp_rollback, "ROLLBACK TO op"},
@@ -208,6 +209,8 @@ static int prepare(mm_ledger *l, mm_err *err)
 			return db_err(err, l->db, "ledger: preparing statements");
 	return MM_OK;
 }
+
+static int load_tip(mm_ledger *l, mm_err *err);
 
 static int load_state(mm_ledger *l, mm_err *err)
 {
@@ -226,6 +229,24 @@ static int load_state(mm_ledger *l, mm_err *err)
 	st = NULL;
 	if ((rc = prepare(l, err)))
 		goto out;
+	rc = load_tip(l, err);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Read the tip of the ledger — size, last time, last checkpoint and the
+ * accumulator — from the database. Called at open, and inside a write
+ * transaction whenever another process has appended since.
+ */
+static int load_tip(mm_ledger *l, mm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	l->size = 0;
+	l->last_time = 0;
+	l->cp_size = 0;
 	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		rc = db_err(err, l->db, "ledger");
@@ -424,19 +445,62 @@ static bool checkpoint_due(const mm_ledger *l)
 	       mm_mono_ns() - l->cp_time_mono >= MM_CHECKPOINT_EVERY_NS;
 }
 
+/*
+ * BEGIN IMMEDIATE or COMMIT, retried while another process holds the
+ * write lock. SQLite skips its busy handler where waiting could deadlock
+ * and a COMMIT refused as busy stays open to be retried, so a bounded
+ * retry here is what makes several writing processes safe.
+ */
+static int exec_busy(mm_ledger *l, const char *sql, mm_err *err)
+{
+	int64_t deadline = mm_mono_ns() + MM_WRITE_BUSY_WAIT_NS;
+	for (unsigned delay_us = 100;; delay_us = delay_us < 20000 ? delay_us * 2 : 20000) {
+		int r = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+		if (r == SQLITE_OK)
+			return MM_OK;
+		if ((r & 0xff) != SQLITE_BUSY && (r & 0xff) != SQLITE_LOCKED)
+			return db_err(err, l->db, sql);
+		if (mm_mono_ns() > deadline)
+			return mm_err_set(err, MM_EDB, "%s: another process held the database for more than %lld s",
+					  sql, (long long)(MM_WRITE_BUSY_WAIT_NS / 1000000000));
+		struct timespec ts = {0, (long)delay_us * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Inside a write transaction: if another process appended since we last
+ * looked, reload the tip, so this process never writes on a stale tree.
+ */
+static int sync_tip(mm_ledger *l, mm_err *err)
+{
+	int r = sqlite3_step(l->get_tip);
+	uint64_t tip = r == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(l->get_tip, 0) : 0;
+	sqlite3_reset(l->get_tip);
+	if (r != SQLITE_ROW)
+		return db_err(err, l->db, "reading the ledger's tip");
+	if (tip == l->size)
+		return MM_OK;
+	return load_tip(l, err);
+}
+
 /* Commit a batch of operations in one transaction. Leader only. */
 static void run_batch(mm_ledger *l, struct op *batch)
 {
-	mm_merkle_acc saved_acc = l->acc;
-	uint64_t saved_size = l->size;
-	int64_t saved_time = l->last_time, saved_cp_mono = l->cp_time_mono;
-	uint64_t saved_cp = l->cp_size;
 	mm_err txerr;
 	mm_err_clear(&txerr);
 	/* a ROLLBACK that itself failed (out of memory) leaves a transaction behind */
 	if (!sqlite3_get_autocommit(l->db))
 		exec(l->db, "ROLLBACK", NULL);
-	int rc = exec(l->db, "BEGIN IMMEDIATE", &txerr);
+	int rc = exec_busy(l, "BEGIN IMMEDIATE", &txerr);
+	if (rc)
+		mm_err_prefix(&txerr, "starting the write");
+	if (!rc && (rc = sync_tip(l, &txerr)))
+		exec(l->db, "ROLLBACK", NULL);
+	mm_merkle_acc saved_acc = l->acc;
+	uint64_t saved_size = l->size;
+	int64_t saved_time = l->last_time, saved_cp_mono = l->cp_time_mono;
+	uint64_t saved_cp = l->cp_size;
 	if (!rc) {
 		for (struct op *o = batch; o; o = o->next) {
 			o->rc = run_op(l, o);
@@ -453,8 +517,8 @@ static void run_batch(mm_ledger *l, struct op *batch)
 				l->cp_time_mono = mm_mono_ns();
 			}
 		}
-		if (!rc)
-			rc = exec(l->db, "COMMIT", &txerr);
+		if (!rc && (rc = exec_busy(l, "COMMIT", &txerr)))
+			mm_err_prefix(&txerr, "committing");
 		if (rc)
 			exec(l->db, "ROLLBACK", NULL);
 	}
@@ -585,11 +649,15 @@ int mm_ledger_checkpoint(mm_ledger *l, bool force, mm_buf *out, mm_err *err)
 		release(l);
 		return out ? mm_ledger_latest_checkpoint(l, out, err) : MM_OK;
 	}
-	if ((rc = exec(l->db, "BEGIN IMMEDIATE", err)))
+	if ((rc = exec_busy(l, "BEGIN IMMEDIATE", err)))
 		goto out;
+	if ((rc = sync_tip(l, err))) {
+		exec(l->db, "ROLLBACK", NULL);
+		goto out;
+	}
 	rc = write_checkpoint(l, out, err);
 	if (!rc)
-		rc = exec(l->db, "COMMIT", err);
+		rc = exec_busy(l, "COMMIT", err);
 	if (rc)
 		exec(l->db, "ROLLBACK", NULL);
 	else {
@@ -713,6 +781,7 @@ int mm_ledger_close(mm_ledger *l, mm_err *err)
 	sqlite3_finalize(l->sp_begin);
 	sqlite3_finalize(l->sp_release);
 	sqlite3_finalize(l->sp_rollback);
+	sqlite3_finalize(l->get_tip);
 	sqlite3_close(l->db);
 	mm_note_signer_wipe(&l->signer);
 	mm_buf_release(&l->enc);

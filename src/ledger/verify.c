@@ -278,9 +278,12 @@ static void *verify_worker(void *arg)
 			pthread_cond_wait(&vp->cv, &vp->mu);
 		pthread_mutex_unlock(&vp->mu);
 		bool ok = true;
-		for (size_t i = 0; i < b->n && ok; i++)
+		for (size_t i = 0; i < b->n && ok; i++) {
+			size_t nn = b->node_start[i + 1] - b->node_start[i];
+			/* no pointer arithmetic on a batch that has no nodes (nodes is NULL) */
 			ok = vs_feed(vp->vs, b->seq[i], b->arena.p + b->off[i], b->len[i], b->hash[i],
-				     b->nodes + b->node_start[i], b->node_start[i + 1] - b->node_start[i]);
+				     nn ? b->nodes + b->node_start[i] : NULL, nn);
+		}
 		bool last = b->last;
 		pthread_mutex_lock(&vp->mu);
 		if (!ok)
@@ -377,8 +380,17 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 	int rc = vs_init(&vs, o, key, rep, err);
 	if (rc)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT note FROM checkpoint ORDER BY size", -1, &st, NULL) != SQLITE_OK) {
-		rc = mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
+	/*
+	 * Everything is read on a connection of its own, inside one read
+	 * transaction: one snapshot for checkpoints, entries and nodes, so
+	 * writers appending meanwhile cannot make a sound ledger look
+	 * truncated; and unshared, so no mutex per call.
+	 */
+	const char *path = sqlite3_db_filename(db, "main");
+	if (!path || sqlite3_open_v2(path, &rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(rdb, "PRAGMA mmap_size=1073741824; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(rdb, "SELECT note FROM checkpoint ORDER BY size", -1, &st, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "verify: %s", rdb ? sqlite3_errmsg(rdb) : "cannot open the database");
 		goto out;
 	}
 	int s;
@@ -390,17 +402,10 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 	st = NULL;
 	vs_begin(&vs);
 	vs.check_nodes = true;
-	/*
-	 * The entries are read on a connection of their own: unshared, so no
-	 * mutex per call, and one read transaction is one snapshot.
-	 */
-	const char *path = sqlite3_db_filename(db, "main");
-	if (!path || sqlite3_open_v2(path, &rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_exec(rdb, "PRAGMA mmap_size=1073741824; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(rdb, "SELECT level, idx, hash FROM merkle_node ORDER BY id", -1, &nodes, NULL) !=
+	if (sqlite3_prepare_v2(rdb, "SELECT level, idx, hash FROM merkle_node ORDER BY id", -1, &nodes, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(rdb, "SELECT seq, entry, hash FROM ledger ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
-		rc = mm_err_set(err, MM_EDB, "verify: %s", rdb ? sqlite3_errmsg(rdb) : "cannot open the database");
+		rc = mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(rdb));
 		goto out;
 	}
 	vp.vs = &vs;

@@ -29,17 +29,25 @@ static void note_finding(mm_verify_report *rep, uint64_t seq, const char *fmt, .
 	va_end(ap);
 }
 
-/* Rows the ledger implies that the table lacks or holds differently. */
-static int compare(sqlite3 *db, const char *table, const char *key, mm_verify_report *rep, mm_err *err)
+/*
+ * Rows the ledger implies that the table lacks or holds differently, and
+ * rows nobody's entry wrote. Only rows written up to entry upto (the last
+ * one verified) are judged: a writer may have gone on meanwhile.
+ */
+static int compare(sqlite3 *db, const char *table, const char *key, bool current, uint64_t upto,
+		   mm_verify_report *rep, mm_err *err)
 {
-	char sql[512];
+	char sql[768];
 	sqlite3_stmt *st = NULL;
-	/* 1: rows whose ledger version is absent or different on disk */
+	/* 1: rows whose ledger version is absent or different on disk (for current-state
+	 * tables, not those a later entry has already rewritten) */
 	snprintf(sql, sizeof sql,
-		 "SELECT %s, seq FROM (SELECT * FROM v.%s EXCEPT SELECT * FROM main.%s) ORDER BY seq LIMIT 1",
-		 key, table, table);
+		 "SELECT %s, seq FROM (SELECT * FROM v.%s EXCEPT SELECT * FROM main.%s)%s ORDER BY seq LIMIT 1",
+		 key, table, table, current ? " WHERE id NOT IN (SELECT id FROM main.record WHERE seq > ?1)" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return mm_err_set(err, MM_EDB, "verify %s: %s", table, sqlite3_errmsg(db));
+	if (current)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		note_finding(rep, (uint64_t)sqlite3_column_int64(st, 1),
 			     "table %s, row %s: differs from what the ledger says (changed or deleted directly in the "
@@ -48,9 +56,11 @@ static int compare(sqlite3 *db, const char *table, const char *key, mm_verify_re
 	sqlite3_finalize(st);
 	/* 2: rows on disk the ledger never wrote */
 	snprintf(sql, sizeof sql,
-		 "SELECT %s FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM v.%s) LIMIT 1", key, table, table);
+		 "SELECT %s FROM (SELECT * FROM main.%s WHERE seq <= ?1 EXCEPT SELECT * FROM v.%s) LIMIT 1", key,
+		 table, table);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return mm_err_set(err, MM_EDB, "verify %s: %s", table, sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		note_finding(rep, 0, "table %s, row %s: not written by any ledger entry (inserted directly)", table,
 			     sqlite3_column_text(st, 0));
@@ -100,12 +110,20 @@ static int check_files(mm_store *s, sqlite3 *db, mm_verify_report *rep, mm_err *
 
 int mm_store_verify(mm_store *s, const mm_verify_opts *o, mm_verify_report *rep, mm_err *err)
 {
-	sqlite3 *db = mm_ledger_db(s->l);
+	/*
+	 * A connection of its own: the ledger's is shared with writers (the
+	 * server's), and replay writes into an attached in-memory copy.
+	 */
+	sqlite3 *db = NULL;
 	proj shadow;
 	memset(&shadow, 0, sizeof shadow);
-	int rc;
-	if (sqlite3_exec(db, "ATTACH DATABASE ':memory:' AS v", NULL, NULL, NULL) != SQLITE_OK)
-		return mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
+	int rc = MM_OK;
+	if (sqlite3_open_v2(s->db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA query_only=OFF; ATTACH DATABASE ':memory:' AS v", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "verify: %s", db ? sqlite3_errmsg(db) : "cannot open the database");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
 	if ((rc = proj_create_tables(db, "v", err)) || (rc = proj_prepare(&shadow, db, "v", err)))
 		goto out;
 	mm_verify_opts opts = {0};
@@ -117,12 +135,19 @@ int mm_store_verify(mm_store *s, const mm_verify_opts *o, mm_verify_report *rep,
 		goto out;
 	if (!rep->ok)
 		goto out; /* the ledger itself is bad: projections cannot be judged */
-	if ((rc = compare(db, "record", "id", rep, err)) ||
-	    (rc = compare(db, "record_version", "id || ' version ' || version", rep, err)) ||
-	    (rc = compare(db, "attachment", "sha256", rep, err)) || (rc = check_files(s, db, rep, err)))
+	/* one snapshot of the tables for every comparison */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = mm_err_set(err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
 		goto out;
+	}
+	uint64_t n = rep->entries;
+	if (!(rc = compare(db, "record", "id", true, n, rep, err)) &&
+	    !(rc = compare(db, "record_version", "id || ' version ' || version", false, n, rep, err)) &&
+	    !(rc = compare(db, "attachment", "sha256", false, n, rep, err)))
+		rc = check_files(s, db, rep, err);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 out:
 	proj_finalize(&shadow);
-	sqlite3_exec(db, "DETACH DATABASE v", NULL, NULL, NULL);
+	sqlite3_close(db);
 	return rc;
 }

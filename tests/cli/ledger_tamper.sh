@@ -7,6 +7,9 @@
 db=$T/base/m.db
 mkdir -p "$T/base"
 expect_rc 0 "$MAMORI" init --db "$db"
+# a ledger holding only its genesis entry (no Merkle node stored yet) verifies
+expect_rc 0 "$MAMORI" ledger verify --db "$db"
+expect_out "entries: 1"
 site=$("$MAMORI" record create --db "$db" --kind site --actor 山田 --json '{"name":"中央区役所"}')
 for i in 1 2 3; do
   "$MAMORI" record create --db "$db" --kind asset --actor 山田 \
