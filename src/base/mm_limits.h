@@ -27,6 +27,7 @@
 #define MM_REASON_MAX          4000
 #define MM_ACTOR_MAX           256
 #define MM_ID_MAX              128
+#define MM_STORE_PAGE_MAX      1000         /* records in one page of a query */
 
 /* Ledger */
 #define MM_ENTRY_KIND_MAX      64

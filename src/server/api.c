@@ -235,57 +235,6 @@ static void do_schema(struct ctx *x)
 
 /* ---- records ---- */
 
-struct sort_ctx {
-	const char *field;
-	int dir;
-};
-
-static const char *sort_key(json_t *rec, const char *field, char *buf, size_t n)
-{
-	json_t *v = json_object_get(rec, field);
-	if (!v)
-		v = json_object_get(json_object_get(rec, "data"), field);
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		/* fixed width so text order is numeric order */
-		snprintf(buf, n, "%020lld", (long long)json_integer_value(v) + (long long)(1ULL << 62));
-		return buf;
-	}
-	return "";
-}
-
-static struct sort_ctx sorting; /* guarded by sort_lock */
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int cmp_records(const void *a, const void *b)
-{
-	char ba[32], bb[32];
-	json_t *ra = *(json_t *const *)a, *rb = *(json_t *const *)b;
-	const char *ka = sort_key(ra, sorting.field, ba, sizeof ba), *kb = sort_key(rb, sorting.field, bb, sizeof bb);
-	int c = 0;
-	if (strcmp(sorting.field, "id") == 0) /* "<kind>-<n>": shorter numbers first */
-		c = (strlen(ka) > strlen(kb)) - (strlen(ka) < strlen(kb));
-	if (c == 0)
-		c = strcmp(ka, kb);
-	return c * sorting.dir;
-}
-
-static bool matches(json_t *rec, const char *q)
-{
-	if (!q || !*q)
-		return true;
-	const char *k;
-	json_t *v;
-	if (strstr(or_empty(json_string_value(json_object_get(rec, "id"))), q))
-		return true;
-	json_object_foreach(json_object_get(rec, "data"), k, v) {
-		if (json_is_string(v) && strstr(json_string_value(v), q))
-			return true;
-	}
-	return false;
-}
-
 static bool query_u64(struct ctx *x, const char *name, uint64_t max, uint64_t def, uint64_t *out)
 {
 	const char *s = ctx_query(x, name);
@@ -309,51 +258,40 @@ static void do_list(struct ctx *x)
 	uint64_t limit, offset;
 	if (!query_u64(x, "limit", MM_HTTP_PAGE_MAX, 50, &limit) || !query_u64(x, "offset", UINT32_MAX, 0, &offset))
 		return;
-	if (state && !*state)
-		state = NULL;
+	if (limit == 0)
+		limit = 1;
+	mm_store_query query = {
+		.state = state && *state ? state : NULL,
+		.text = q && *q ? q : NULL,
+		.sort = sort && *sort ? sort : NULL,
+		.descending = order && strcmp(order, "desc") == 0,
+		.offset = offset,
+		.limit = limit,
+	};
 	mm_actor who = actor_of(x);
 	mm_buf b;
 	mm_buf_init(&b, READ_MAX);
 	mm_err e;
 	mm_err_clear(&e);
-	json_t *all = NULL, *items = NULL;
-	if (mm_store_list(x->srv->store, &who, x->route.arg, state, &b, &e)) {
-		if (e.code == MM_EINVAL)
+	uint64_t total = 0;
+	json_t *items = NULL;
+	/* filtering, sorting and paging happen in the database: only the page is read */
+	if (mm_store_query_page(x->srv->store, &who, x->route.arg, &query, &b, &total, &e)) {
+		if (e.code == MM_EINVAL && strncmp(e.msg, "unknown kind", 12) == 0)
 			e.code = MM_ENOTFOUND; /* an unknown kind is a missing resource */
 		reply_mm_error(x, &e);
 		goto out;
 	}
 	json_error_t je;
-	all = json_loadb((const char *)b.p, b.len, 0, &je);
-	if (!json_is_array(all)) {
+	items = json_loadb((const char *)b.p, b.len, 0, &je);
+	if (!json_is_array(items)) {
 		reply_error(x, 500, "internal", NULL);
 		goto out;
 	}
-	size_t n = json_array_size(all), kept = 0;
-	json_t **v = calloc(n ? n : 1, sizeof *v);
-	if (!v) {
-		reply_error(x, 500, "internal", NULL);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (matches(json_array_get(all, i), q))
-			v[kept++] = json_array_get(all, i);
-	if (sort && *sort) {
-		pthread_mutex_lock(&sort_lock);
-		sorting.field = sort;
-		sorting.dir = order && strcmp(order, "desc") == 0 ? -1 : 1;
-		qsort(v, kept, sizeof *v, cmp_records);
-		pthread_mutex_unlock(&sort_lock);
-	}
-	items = json_array();
-	for (size_t i = offset; items && i < kept && i < offset + limit; i++)
-		json_array_append(items, v[i]);
-	free(v);
-	reply_obj(x, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)kept, "offset",
+	reply_obj(x, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "offset",
 				    (json_int_t)offset, "limit", (json_int_t)limit));
 	items = NULL;
 out:
-	json_decref(all);
 	json_decref(items);
 	mm_buf_release(&b);
 }

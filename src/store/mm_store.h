@@ -124,6 +124,24 @@ int mm_store_get(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, 
 /* Every record of kind (optionally only in state), as a JSON array, appended to out. */
 int mm_store_list(mm_store *s, const mm_actor *who, const char *kind, const char *state, mm_buf *out,
 		  mm_err *err) MM_MUST_USE;
+/* A page of records, filtered and sorted in the database. */
+typedef struct mm_store_query {
+	const char *state; /* only records in this state, or NULL */
+	const char *text;  /* only records whose id or a text field contains it, or NULL */
+	const char *sort;  /* id (default), state, version, created, updated, created_by, updated_by,
+			    * seq, or a field of the kind; anything else sorts by id */
+	bool descending;
+	uint64_t offset;
+	uint64_t limit; /* at most this many (1..MM_STORE_PAGE_MAX; 0 = MM_STORE_PAGE_MAX) */
+} mm_store_query;
+
+/*
+ * The page of who's records of kind that q selects, as a JSON array
+ * appended to out, and in *total how many records match in all.
+ */
+int mm_store_query_page(mm_store *s, const mm_actor *who, const char *kind, const mm_store_query *q,
+			mm_buf *out, uint64_t *total, mm_err *err) MM_MUST_USE;
+
 /* Every version of record id, oldest first, with who, when and why, as a JSON array. */
 int mm_store_history(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err) MM_MUST_USE;
 

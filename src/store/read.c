@@ -112,6 +112,105 @@ int mm_store_list(mm_store *s, const mm_actor *who, const char *kind, const char
 	return emit(arr, out, err);
 }
 
+/* SQL for a sort key: a fixed column, or the kind's own field through json_extract. */
+static const char *sort_sql(const mm_kind *k, const char *sort, bool *by_field)
+{
+	static const struct {
+		const char *name, *sql;
+	} meta[] = {
+		{"state", "state"}, {"version", "version"}, {"created", "created_ns"}, {"updated", "updated_ns"},
+		{"created_by", "created_by"}, {"updated_by", "updated_by"}, {"seq", "seq"},
+	};
+	*by_field = false;
+	if (!sort)
+		return NULL;
+	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+		if (strcmp(sort, meta[i].name) == 0)
+			return meta[i].sql;
+	for (size_t i = 0; i < k->nfields; i++)
+		if (strcmp(sort, k->fields[i].name) == 0) {
+			*by_field = true;
+			return "json_extract(data, ?7)";
+		}
+	return NULL;
+}
+
+int mm_store_query_page(mm_store *s, const mm_actor *who, const char *kind, const mm_store_query *q,
+			mm_buf *out, uint64_t *total, mm_err *err)
+{
+	*total = 0;
+	const mm_kind *k = mm_schema_kind(mm_store_schema(s), kind);
+	if (!k)
+		return mm_err_set(err, MM_EINVAL, "unknown kind '%.64s'", kind);
+	uint64_t limit = q->limit ? q->limit : MM_STORE_PAGE_MAX;
+	if (limit > MM_STORE_PAGE_MAX || q->offset > INT64_MAX)
+		return mm_err_set(err, MM_EINVAL, "a page holds 1..%d records", MM_STORE_PAGE_MAX);
+	if (q->text && strlen(q->text) > MM_STRING_DEFAULT_MAX)
+		return mm_err_set(err, MM_ELIMIT, "search text longer than %d bytes", MM_STRING_DEFAULT_MAX);
+	bool by_field;
+	const char *key = sort_sql(k, q->sort, &by_field);
+	const char *dir = q->descending ? "DESC" : "ASC";
+	/* the statement text comes only from fixed strings above; values are bound */
+	static const char where[] =
+		" FROM record WHERE tenant = ?1 AND kind = ?2 AND (?3 IS NULL OR state = ?3)"
+		" AND (?4 IS NULL OR instr(id, ?4) > 0 OR EXISTS (SELECT 1 FROM json_each(record.data)"
+		" WHERE json_each.type = 'text' AND instr(json_each.value, ?4) > 0))";
+	char sql[1024];
+	if (key)
+		snprintf(sql, sizeof sql, "SELECT " RECORD_COLS "%s ORDER BY %s %s, length(id) %s, id %s LIMIT ?5 OFFSET ?6",
+			 where, key, dir, dir, dir);
+	else
+		snprintf(sql, sizeof sql, "SELECT " RECORD_COLS "%s ORDER BY length(id) %s, id %s LIMIT ?5 OFFSET ?6",
+			 where, dir, dir);
+	char path[MM_NAME_MAX + 8];
+	snprintf(path, sizeof path, "$.\"%s\"", by_field ? q->sort : "");
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = begin_read(s, who, sql, &db, &st, err);
+	if (rc)
+		return rc;
+	/* count and page from one snapshot */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		sqlite3_bind_text(st, 1, actor_tenant(who), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		if (q->state)
+			sqlite3_bind_text(st, 3, q->state, -1, SQLITE_STATIC);
+		if (q->text && *q->text)
+			sqlite3_bind_text(st, 4, q->text, -1, SQLITE_STATIC);
+		if (pass == 0) {
+			sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)q->offset);
+			if (by_field)
+				sqlite3_bind_text(st, 7, path, -1, SQLITE_STATIC);
+			json_t *arr = json_array();
+			int r;
+			while (arr && (r = sqlite3_step(st)) == SQLITE_ROW)
+				json_array_append_new(arr, row_record(st));
+			if (arr && r != SQLITE_DONE) {
+				json_decref(arr);
+				arr = NULL;
+				rc = mm_err_set(err, MM_EDB, "listing %s: %s", kind, sqlite3_errmsg(db));
+			} else {
+				rc = emit(arr, out, err);
+			}
+			sqlite3_finalize(st);
+			st = NULL;
+			snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
+			if (!rc && sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+				rc = mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+		} else {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				*total = (uint64_t)sqlite3_column_int64(st, 0);
+			else
+				rc = mm_err_set(err, MM_EDB, "counting %s: %s", kind, sqlite3_errmsg(db));
+		}
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	end_read(s, db, st);
+	return rc;
+}
+
 int mm_store_history(mm_store *s, const mm_actor *who, const char *id, mm_buf *out, mm_err *err)
 {
 	sqlite3 *db;

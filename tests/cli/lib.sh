@@ -8,6 +8,9 @@ T=$(mktemp -d "$MM_TEST_TMP/$(basename "$0" .sh).XXXXXX")
 passed=0
 cleanup() { local rc=$?; if [ $rc -eq 0 ]; then rm -rf "$T"; else echo "kept $T" >&2; fi; }
 trap cleanup EXIT
+# a command failing under `set -e` must not end a test silently
+set -o errtrace
+trap 'rc_=$?; case $- in *e*) echo "FAIL: $(basename "$0"):$LINENO: exit $rc_ from: $BASH_COMMAND" >&2 ;; esac' ERR
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { passed=$((passed + 1)); }

@@ -207,6 +207,80 @@ static void test_derived_fields(void **state)
 	assert_int_equal(mm_store_close(d, &err), MM_OK);
 }
 
+static json_t *page(const mm_actor *who, const mm_store_query *q, uint64_t *total)
+{
+	mm_buf b;
+	mm_buf_init(&b, 1 << 22);
+	mm_err err;
+	assert_int_equal(mm_store_query_page(S, who, "site", q, &b, total, &err), MM_OK);
+	json_error_t je;
+	json_t *a = json_loadb((const char *)b.p, b.len, 0, &je);
+	mm_buf_release(&b);
+	assert_true(json_is_array(a));
+	return a;
+}
+
+static const char *id_at(json_t *a, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(a, i), "id"));
+}
+
+static void test_query_page(void **state)
+{
+	(void)state;
+	mm_actor who = {"q", "admin", "query-org"};
+	mm_write_result r;
+	mm_err err;
+	for (int i = 1; i <= 12; i++) {
+		char json[96];
+		int n = snprintf(json, sizeof json, "{\"name\":\"%s-%02d\",\"code\":\"%c\"}",
+				 i % 3 ? "本庁" : "支所", i, 'a' + (i % 4));
+		assert_int_equal(mm_store_create(S, &who, "site", json, (size_t)n, NULL, &r, &err), MM_OK);
+	}
+	uint64_t total;
+	/* default: ids in numeric order, paged */
+	mm_store_query q = {.limit = 5, .offset = 5};
+	json_t *a = page(&who, &q, &total);
+	assert_int_equal(total, 12);
+	assert_int_equal(json_array_size(a), 5);
+	json_decref(a);
+	q = (mm_store_query){.limit = 100};
+	a = page(&who, &q, &total);
+	for (size_t i = 1; i < json_array_size(a); i++) { /* site-9 before site-10 */
+		const char *x = id_at(a, i - 1), *y = id_at(a, i);
+		assert_true(strlen(x) < strlen(y) || (strlen(x) == strlen(y) && strcmp(x, y) < 0));
+	}
+	json_decref(a);
+	/* a field of the kind, descending */
+	q = (mm_store_query){.sort = "name", .descending = true, .limit = 3};
+	a = page(&who, &q, &total);
+	const char *n0 = json_string_value(json_object_get(json_object_get(json_array_get(a, 0), "data"), "name"));
+	assert_string_equal(n0, "本庁-11");
+	json_decref(a);
+	/* text filter over id and text fields; together with a state */
+	q = (mm_store_query){.text = "支所", .state = "active", .limit = 100};
+	a = page(&who, &q, &total);
+	assert_int_equal(total, 4);
+	assert_int_equal(json_array_size(a), 4);
+	json_decref(a);
+	/* hostile text is only text; another organisation sees nothing */
+	q = (mm_store_query){.text = "' OR 1=1 --", .limit = 100};
+	a = page(&who, &q, &total);
+	assert_int_equal(total, 0);
+	json_decref(a);
+	mm_actor other = {"o", "admin", "someone-else"};
+	q = (mm_store_query){.limit = 100};
+	a = page(&other, &q, &total);
+	assert_int_equal(total, 0);
+	json_decref(a);
+	mm_buf b;
+	mm_buf_init(&b, 1024);
+	q = (mm_store_query){.limit = MM_STORE_PAGE_MAX + 1};
+	assert_int_equal(mm_store_query_page(S, &who, "site", &q, &b, &total, &err), MM_EINVAL);
+	assert_int_equal(mm_store_query_page(S, &who, "spaceship", &q, &b, &total, &err), MM_EINVAL);
+	mm_buf_release(&b);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -215,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_reads_and_writes),
 		cmocka_unit_test(test_tenants_and_stale_updates),
 		cmocka_unit_test(test_derived_fields),
+		cmocka_unit_test(test_query_page),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
