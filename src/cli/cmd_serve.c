@@ -15,6 +15,7 @@
 #include "auth/mm_auth.h"
 #include "cli/cli.h"
 #include "server/mm_server.h"
+#include "ops/mm_ops.h"
 #include "store/mm_store.h"
 #include "base/banned.h"
 
@@ -106,10 +107,13 @@ int cmd_serve(int argc, char **argv)
 		return cli_error("%s: another `mamori serve` is already running on this database", db);
 	}
 	mm_store *s = NULL;
+	mm_ops *ops = NULL;
 	mm_auth *au = NULL;
 	mm_server *srv = NULL;
 	int rc = CLI_OK;
-	if (mm_store_open(db, dir, MM_STORE_WRITE, &s, &err) || mm_auth_open(mm_store_ledger(s), db, &acfg, &au, &err) ||
+	/* the operations deriver (SLA due times, reasons for misses) applies to writes from the UI too */
+	if (mm_store_open(db, dir, MM_STORE_WRITE, &s, &err) || mm_ops_install(s, NULL, &ops, &err) ||
+	    mm_auth_open(mm_store_ledger(s), db, &acfg, &au, &err) ||
 	    mm_server_start(&cfg, s, au, &srv, &err)) {
 		rc = cli_report(&err);
 		goto out;
@@ -133,6 +137,7 @@ out:
 		else if (rc == CLI_OK)
 			fprintf(stderr, "mamori serve: stopped; final checkpoint signed\n");
 	}
+	mm_ops_free(ops); /* after the store that used it */
 	close(lockfd); /* releases the lock; the file stays for the next start */
 	return rc;
 }

@@ -222,6 +222,16 @@ c mgr GET "/api/v1/records/site?state=%27%20OR%201%3D1%20--"
 [ "$(body .total)" = 0 ] || fail "SQL in a filter matched something"; ok
 c mgr GET "/api/v1/records/site?limit=abc"
 expect_st 400 "bad limit"
+# writes through the API get the operations rules too: a fault's due time comes from the contract
+w mgr POST /api/v1/records/asset --data "{\"data\":{\"name\":\"CS1\",\"site\":\"$SITE\",\"class\":\"cs-active\"}}"
+expect_st 201 "asset"
+ASSET=$(body .id)
+w mgr POST /api/v1/records/fault --data "{\"data\":{\"asset\":\"$ASSET\",\"class\":\"cs\",\"summary\":\"停止\",\"instructed_at\":\"2026-04-01T17:15:00+09:00\"}}"
+expect_st 201 "fault"
+c mgr GET "/api/v1/record/$(body .id)"
+[ "$(body .data.due_at)" = "$("$MAMORI" sla due --class cs --instructed 2026-04-01T17:15:00+09:00)" ] || fail "fault due time over the API: $(body .data.due_at)"; ok
+w mgr POST /api/v1/records/fault --data "{\"data\":{\"asset\":\"$ASSET\",\"class\":\"cs\",\"summary\":\"x\",\"instructed_at\":\"2026-04-01T09:00:00+09:00\",\"due_at\":\"2030-01-01T00:00:00+09:00\"}}"
+expect_st 400 "derived field set by a client"
 [ "$(sqlite3 "$DB" "select count(*) from record")" -ge 3 ] || fail "record table damaged"; ok
 w op PATCH "/api/v1/record/$SITE" --data '{"version":1,"data":{"address":"1-1"},"reason":"住所"}'
 expect_st 200 update
