@@ -14,6 +14,7 @@ test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
   jq  # CLI tests read --json output
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
+  fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
 )
 
 # Peers the benchmarks compare against (bench/*.sh).
