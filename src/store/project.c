@@ -16,6 +16,8 @@ static const char *const ddl[] = {
 	 " created_ns INTEGER NOT NULL, created_by TEXT NOT NULL,"
 	 " updated_ns INTEGER NOT NULL, updated_by TEXT NOT NULL, seq INTEGER NOT NULL)"),
 	"CREATE INDEX IF NOT EXISTS %s.record_kind ON record(tenant, kind, state)",
+	/* pages in id order (ids are "<kind>-<n>": by length, then text) without a sort */
+	"CREATE INDEX IF NOT EXISTS %s.record_order ON record(tenant, kind, length(id), id)",
 	("CREATE TABLE IF NOT EXISTS %s.record_version(id TEXT NOT NULL, version INTEGER NOT NULL,"
 	 " seq INTEGER NOT NULL, op TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
 	 " time_ns INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,"
