@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ledger/mm_ledger.h"
+#include "base/banned.h"
 
 #define PAYLOAD 512
 static uint8_t payload[PAYLOAD];
@@ -117,9 +118,14 @@ int main(int argc, char **argv)
 	if (argc < 2 || mm_crypto_init() != MM_OK)
 		return 2;
 	const char *dir = argv[1];
-	int single_n = argc > 2 ? atoi(argv[2]) : 2000;
-	per_writer = argc > 3 ? atoi(argv[3]) : 4000;
-	int verify_n = argc > 4 ? atoi(argv[4]) : 200000;
+	uint64_t a2 = 2000, a3 = 4000, a4 = 200000;
+	if ((argc > 2 && !mm_parse_u64(argv[2], 10000000, &a2)) || (argc > 3 && !mm_parse_u64(argv[3], 10000000, &a3)) ||
+	    (argc > 4 && !mm_parse_u64(argv[4], 100000000, &a4))) {
+		fprintf(stderr, "usage: bench_ledger DIR [single_n] [grouped_per_writer] [verify_n]\n");
+		return 2;
+	}
+	int single_n = (int)a2, verify_n = (int)a4;
+	per_writer = (int)a3;
 	for (int i = 0; i < PAYLOAD; i++)
 		payload[i] = (uint8_t)('a' + i % 26);
 	char db[4200], key[4200];

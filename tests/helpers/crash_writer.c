@@ -13,6 +13,7 @@
 
 #include "crypto/mm_crypto.h"
 #include "store/mm_store.h"
+#include "base/banned.h"
 
 static mm_store *store;
 static const char *tag;
@@ -46,14 +47,18 @@ int main(int argc, char **argv)
 	if (argc != 5 || mm_crypto_init() != MM_OK)
 		return 2;
 	tag = argv[4];
+	uint64_t threads;
+	if (!mm_parse_u64(argv[3], 64, &threads) || threads == 0) {
+		fprintf(stderr, "crash_writer: THREADS must be 1..64\n");
+		return 2;
+	}
 	mm_err err;
 	if (mm_store_open(argv[1], argv[2], MM_STORE_WRITE, &store, &err) != MM_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 2;
 	}
-	int threads = atoi(argv[3]) > 0 ? atoi(argv[3]) : 1;
 	pthread_t th[64];
-	for (long i = 0; i < threads && i < 64; i++)
+	for (long i = 0; i < (long)threads; i++)
 		pthread_create(&th[i], NULL, writer, (void *)i);
 	pause(); /* until killed */
 	return 0;
