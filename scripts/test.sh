@@ -26,7 +26,7 @@ echo "== build (clang, ASan+UBSan, fuzzers) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
   -DMM_SANITIZE=ON -DMM_FUZZ=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-echo "== tests (ASan+UBSan, fuzzing ${MM_FUZZ_SECONDS:-12}s per parser) =="
+echo "== tests (ASan+UBSan; every parser fuzzed briefly: ${MM_FUZZ_SECONDS:-a share of 240 CPU-seconds} each) =="
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ -n "${MM_FUZZ_SECONDS:-}" ]; then
