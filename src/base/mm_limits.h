@@ -156,5 +156,6 @@
 #define MM_DEMO_DEVICES_PER_SITE_MAX 1000       /* devices of one model at one site */
 #define MM_DEMO_RECORDS_MAX          10000      /* other records in a demo file */
 #define MM_DEMO_MINUTES_MAX          527040     /* "@now-Nm": at most a year back */
+#define MM_OPS_LIST_MAX              (64u << 20) /* the JSON of every record of one kind, read by a campaign populate */
 
 #endif

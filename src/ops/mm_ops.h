@@ -84,4 +84,22 @@ typedef struct mm_ops_demo_counts {
 int mm_ops_demo_load(mm_store *st, const mm_actor *who, const json_t *plan, mm_ops_demo_counts *counts,
 		     mm_err *err) MM_MUST_USE;
 
+/*
+ * Campaign checklists (src/ops/campaign.c): for the inspection_campaign or
+ * password_rotation id (planned or in progress), create the lines it lacks —
+ * an inspection_item per asset in service × item of the policy for its
+ * class (municipal-terminal / municipal-cs, resolved like the agent's
+ * --policy; automated when a check of the policy collects the item), or a
+ * password_rotation_line per asset × component of 002 別紙1 §3 — each
+ * through the store as who. Lines already present (same parent, asset and
+ * item number or component) are counted, not duplicated.
+ */
+typedef struct mm_ops_populate_counts {
+	size_t assets;   /* machines of a class the campaign covers */
+	size_t created;  /* lines written now */
+	size_t existing; /* lines that were already there */
+} mm_ops_populate_counts;
+int mm_ops_campaign_populate(mm_store *st, const mm_actor *who, const char *id, mm_ops_populate_counts *c,
+			     mm_err *err) MM_MUST_USE;
+
 #endif

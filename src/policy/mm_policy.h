@@ -43,6 +43,19 @@ void mm_policy_free(mm_policy *p);
 const char *mm_policy_id(const mm_policy *p);
 size_t mm_policy_check_count(const mm_policy *p);
 
+/*
+ * The inspection items a policy declares ("items:"; e.g. "002 別紙1 §4 端末3")
+ * in file order, with their titles and whether any check of the item is
+ * automated (has SQL) — otherwise every check of it is manual (attested by a
+ * person). Strings are owned by p. i must be < mm_policy_item_count(p).
+ */
+typedef struct mm_policy_item {
+	const char *key, *title_ja, *title_en;
+	bool automated;
+} mm_policy_item;
+size_t mm_policy_item_count(const mm_policy *p);
+mm_policy_item mm_policy_item_at(const mm_policy *p, size_t i);
+
 /* Site parameters (approved accounts, allowed services...). Same formats and errors. */
 int mm_site_load(mm_site **out, const char *path, mm_err *err) MM_MUST_USE;
 int mm_site_load_buffer(mm_site **out, const char *name, const void *data, size_t len, bool json,

@@ -168,6 +168,20 @@ size_t mm_policy_check_count(const mm_policy *p)
 	return p->nchecks;
 }
 
+size_t mm_policy_item_count(const mm_policy *p)
+{
+	return p->nitems;
+}
+
+mm_policy_item mm_policy_item_at(const mm_policy *p, size_t i)
+{
+	const pitem *it = &p->items[i];
+	mm_policy_item r = {it->key, it->title.ja, it->title.en, false};
+	for (size_t c = 0; c < p->nchecks && !r.automated; c++)
+		r.automated = !p->checks[c].manual && p->checks[c].item && strcmp(p->checks[c].item, it->key) == 0;
+	return r;
+}
+
 static bool is_int(const dnode *n)
 {
 	int64_t v;

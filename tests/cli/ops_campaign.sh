@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `mamori campaign populate`: an inspection campaign gets one item per machine
+# in service × item of 002 別紙1 §4 (端末1–16, CS1–13; automated or manual as
+# the policy says), a password rotation one line per machine × component of
+# 別紙1 §3; a second populate adds only what is missing; wrong kinds, closed
+# campaigns and roles that may not create lines are refused.
+. "$(dirname "$0")/lib.sh"
+
+db=$T/m.db
+expect_rc 0 "$MAMORI" init --db "$db"
+R() { "$MAMORI" record "$@" --db "$db"; }
+P() { "$MAMORI" campaign populate --db "$db" "$@"; }
+CM=contractor-manager
+count() { R list --kind "$1" --format json | python3 -c "import json,sys; a=json.load(sys.stdin); print(sum(1 for r in a if all(str(r['data'].get(k))==v for k,v in (x.split('=',1) for x in sys.argv[1:]))))" "${@:2}"; }
+
+site=$(R create --kind site --actor 管理者 --json '{"name":"中央区役所","code":"S01"}')
+t1=$(R create --kind asset --actor 管理者 --json "{\"name\":\"T-01\",\"site\":\"$site\",\"class\":\"terminal\"}")
+cs=$(R create --kind asset --actor 管理者 --json "{\"name\":\"CS-01\",\"site\":\"$site\",\"class\":\"cs-active\"}")
+R create --kind asset --actor 管理者 --json "{\"name\":\"RD-01\",\"site\":\"$site\",\"class\":\"reader\"}" >/dev/null
+old=$(R create --kind asset --actor 管理者 --json "{\"name\":\"T-OLD\",\"site\":\"$site\",\"class\":\"terminal\"}")
+R transition --id "$old" --actor 管理者 --to retired --reason 廃棄 >/dev/null
+
+camp=$(R create --kind inspection_campaign --actor 責任者 --role $CM --json '{"title":"2026年度 設置及び設定状況チェック","fiscal_year":2026}')
+expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$camp" --actor 責任者 --role $CM
+expect_out "2 machines, 29 lines created, 0 already there"
+expect_eq "$(count inspection_item campaign="$camp" asset="$t1" target=terminal)" 16 "terminal items"
+expect_eq "$(count inspection_item campaign="$camp" asset="$cs" target=cs)" 13 "CS items"
+expect_eq "$(count inspection_item asset="$old")" 0 "a retired machine is not inspected"
+# 端末12 (passwords on display), 13 (display position), 15 (wire lock) and CS12 are looked at by a person
+expect_eq "$(count inspection_item asset="$t1" method=manual)" 3 "manual terminal items"
+expect_eq "$(count inspection_item asset="$t1" item_no=15 method=manual item=ワイヤーロックの確認)" 1 "terminal 15"
+expect_eq "$(count inspection_item asset="$cs" item_no=13 method=automated item=ウイルス対策状況の確認)" 1 "CS 13"
+
+# a machine arrives: only its lines are added
+t2=$(R create --kind asset --actor 管理者 --json "{\"name\":\"T-02\",\"site\":\"$site\",\"class\":\"terminal\"}")
+expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$camp" --actor 責任者 --role $CM
+expect_out "3 machines, 16 lines created, 29 already there"
+expect_eq "$(count inspection_item campaign="$camp")" 45 "items after the second populate"
+
+# password rotation: 8 components per CS, 2 per terminal
+rot=$(R create --kind password_rotation --actor 責任者 --role $CM --json '{"title":"10月 管理者パスワード変更","round":"october","fiscal_year":2026}')
+expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 作業者 --role contractor-operator
+expect_err "may not create"
+expect_eq "$(count password_rotation_line rotation="$rot")" 0 "nothing written by a refused populate"
+expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 責任者 --role $CM
+expect_out "3 machines, 12 lines created"
+expect_eq "$(count password_rotation_line rotation="$rot" asset="$cs" component=oracle)" 1 "CS Oracle line"
+expect_eq "$(count password_rotation_line rotation="$rot" asset="$t2" component=antivirus)" 1 "terminal anti-virus line"
+
+# refusals: not a campaign, unknown id, a campaign past in-progress, missing options
+expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$site" --actor 責任者
+expect_err "is a site, not an inspection_campaign or password_rotation"
+expect_rc 2 "$MAMORI" campaign populate --db "$db" --id inspection_campaign-99 --actor 責任者
+R transition --id "$rot" --actor 責任者 --role $CM --to in-progress >/dev/null
+R transition --id "$rot" --actor 責任者 --role $CM --to completed >/dev/null
+expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 責任者 --role $CM
+expect_err "only a planned or in-progress campaign gets new lines"
+expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$camp"
+expect_rc 2 "$MAMORI" campaign frobnicate --db "$db"
+expect_rc 0 "$MAMORI" ledger verify --db "$db"
+done_ok
