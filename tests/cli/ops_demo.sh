@@ -86,4 +86,14 @@ bad "\$.sites[1]: the name 'A' is already taken" '{"format": "mamori-demo/1", "m
 bad "\$: unknown key 'extra'" '{"format": "mamori-demo/1", "extra": 1}'
 bad "duplicate" '{"format": "mamori-demo/1", "format": "mamori-demo/1"}'
 expect_eq "$("$MAMORI" ledger verify --db "$db2" | grep entries)" "$before" "entries after refused demo files"
+
+# --populate: the demo's inspection campaign and password rotation get their checklists
+db3=$T/populated.db
+expect_rc 0 "$MAMORI" init --db "$db3"
+expect_rc 0 "$MAMORI" demo load --db "$db3" --populate
+expect_out "inspection_campaign-1: 2906 checklist lines for 182 machines"  # 2 CS × 13 + 180 terminals × 16
+expect_out "password_rotation-1: 376 checklist lines for 182 machines"     # 2 CS × 8 + 180 terminals × 2
+n=$("$MAMORI" record list --db "$db3" --kind inspection_item --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_eq "$n" 2906 "inspection items in the database"
+expect_rc 0 "$MAMORI" ledger verify --db "$db3"
 done_ok
