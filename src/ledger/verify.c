@@ -49,7 +49,8 @@ int vs_init(vstate *vs, const mm_verify_opts *o, const mm_note_verifier *key, mm
 		mm_checkpoint c;
 		int rc = mm_checkpoint_open(key, o->held, o->held_len, &c, err);
 		if (rc)
-			return mm_err_prefix(err, "held checkpoint");
+			return o->held_name ? mm_err_prefix(err, "held checkpoint %s", o->held_name)
+					    : mm_err_prefix(err, "held checkpoint");
 		if ((rc = vs_add_checkpoint_parsed(vs, &c, true, err)))
 			return rc;
 	}
