@@ -25,6 +25,8 @@
 #include "note/mm_note.h"
 
 #define MM_ENTRY_VERSION 1
+/* The database layout (docs/ledger.md), kept in meta('format'). */
+#define MM_LEDGER_FORMAT "mamori-ledger-2"
 
 /*
  * One ledger entry. Strings are length-delimited and not owned: after
