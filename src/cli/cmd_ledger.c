@@ -30,6 +30,8 @@ static int read_small(const char *path, mm_buf *b)
 	mm_err_clear(&err);
 	if (mm_file_read(path, b->limit, b, &err))
 		return cli_report(&err);
+	if (b->len == 0)
+		return cli_error("%s: empty file", path);
 	return CLI_OK;
 }
 
@@ -40,11 +42,15 @@ static int load_key(const char *path, mm_note_verifier *v)
 	int rc = read_small(path, &b);
 	mm_err err;
 	mm_err_clear(&err);
-	if (!rc && mm_note_verifier_parse((const char *)b.p, b.len, v, &err)) {
+	static const char priv[] = "PRIVATE+KEY+";
+	if (!rc && b.len >= sizeof priv - 1 && memcmp(b.p, priv, sizeof priv - 1) == 0) {
+		/* never echo it: it is a secret */
+		rc = cli_error("%s: this is a signing (private) key; --key takes the verifier key (.pub)", path);
+	} else if (!rc && mm_note_verifier_parse((const char *)b.p, b.len, v, &err)) {
 		mm_err_prefix(&err, "%s", path);
 		rc = cli_report(&err);
 	}
-	mm_buf_release(&b);
+	mm_buf_wipe(&b);
 	return rc;
 }
 
@@ -107,6 +113,7 @@ static int verify(const cli_args *a)
 			goto out;
 		o.held = (const char *)held.p;
 		o.held_len = held.len;
+		o.held_name = cli_opt(a, "checkpoint");
 	}
 	mm_verify_report rep;
 	mm_err err;

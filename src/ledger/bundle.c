@@ -189,7 +189,7 @@ int mm_ledger_verify_bundle_mem(const uint8_t *p, size_t n, const mm_verify_opts
 		uint32_t len;
 		const uint8_t *e;
 		(void)(mm_rd_u32(&r, &len) && mm_rd_bytes(&r, len, &e)); /* checked in the first pass */
-		if (!vs_feed(&vs, i + 1, e, len, NULL, NULL, 0))
+		if (!vs_feed(&vs, i + 1, e, len))
 			break;
 	}
 	vs_end(&vs);

@@ -19,10 +19,14 @@
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE ledger(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL);"
-	"CREATE TABLE merkle_node(id INTEGER PRIMARY KEY, level INTEGER NOT NULL,"
-	" idx INTEGER NOT NULL, hash BLOB NOT NULL);"
-	"CREATE UNIQUE INDEX merkle_node_pos ON merkle_node(level, idx);"
+	/*
+	 * nodes: the hashes of the perfect subtrees this entry completes, levels
+	 * 1, 2, … ctz(seq) in that order, 32 bytes each (empty for odd seq). So
+	 * the whole tree is stored with one row per entry, and node (level, idx)
+	 * is in row (idx + 1) << level at offset (level - 1) * 32.
+	 */
+	"CREATE TABLE ledger(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL,"
+	" nodes BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, note TEXT NOT NULL);";
 
 struct op {
@@ -47,6 +51,8 @@ struct mm_ledger {
 
 	/* state below is touched only by the leader */
 	mm_merkle_acc acc;
+	bool tree_bad;   /* the stored tree could not be loaded: nothing may be appended */
+	mm_err tree_err; /* why */
 	uint64_t size;
 	int64_t last_time;
 	uint64_t cp_size;
@@ -55,9 +61,10 @@ struct mm_ledger {
 	mm_note_signer signer;
 	mm_note_verifier verifier;
 	mm_buf enc;
-	sqlite3_stmt *ins_entry, *ins_node, *ins_cp, *get_leaf, *get_node;
+	mm_hash nodes[64]; /* the Merkle nodes the entry being appended completes */
+	unsigned nnodes;
+	sqlite3_stmt *ins_entry, *ins_cp, *get_leaf, *get_node;
 	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback, *get_tip;
-	int node_rc;
 };
 
 static int db_err(mm_err *err, sqlite3 *db, const char *what)
@@ -118,7 +125,7 @@ int mm_ledger_create(const char *path, const mm_note_signer *signer, mm_err *err
 		goto out;
 	}
 	const char *keys[] = {"format", "verifier", "origin"};
-	const char *vals[] = {"mamori-ledger-1", (const char *)key.p, signer->v.name};
+	const char *vals[] = {MM_LEDGER_FORMAT, (const char *)key.p, signer->v.name};
 	for (size_t i = 0; i < 3; i++) {
 		sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, vals[i], -1, SQLITE_STATIC);
@@ -141,16 +148,17 @@ out:
 static int node_fn(void *ctx, unsigned level, uint64_t index, mm_hash out)
 {
 	mm_ledger *l = ctx;
+	/* node (level, index) is stored with the entry that completed it: seq (index + 1) << level */
+	if (level > 62 || index >= (UINT64_C(1) << (62 - level)))
+		return MM_ENOTFOUND;
+	uint64_t seq = (index + 1) << level;
 	sqlite3_stmt *st = level == 0 ? l->get_leaf : l->get_node;
-	if (level == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)(index + 1));
-	} else {
-		sqlite3_bind_int(st, 1, (int)level);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	size_t off = level == 0 ? 0 : (size_t)(level - 1) * MM_SHA256_LEN;
 	int rc = MM_ENOTFOUND;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == MM_SHA256_LEN) {
-		memcpy(out, sqlite3_column_blob(st, 0), MM_SHA256_LEN);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (size_t)sqlite3_column_bytes(st, 0) == (level == 0 ? 1u : (unsigned)__builtin_ctzll(seq)) * MM_SHA256_LEN) {
+		memcpy(out, (const uint8_t *)sqlite3_column_blob(st, 0) + off, MM_SHA256_LEN);
 		rc = MM_OK;
 	}
 	sqlite3_reset(st);
@@ -194,11 +202,10 @@ static int prepare(mm_ledger *l, mm_err *err)
 		sqlite3_stmt **st;
 		const char *sql;
 	} q[] = {
-		{&l->ins_entry, "INSERT INTO ledger(seq, entry, hash) VALUES(?, ?, ?)"},
-		{&l->ins_node, "INSERT INTO merkle_node(level, idx, hash) VALUES(?, ?, ?)"},
+		{&l->ins_entry, "INSERT INTO ledger(seq, entry, hash, nodes) VALUES(?, ?, ?, ?)"},
 		{&l->ins_cp, "INSERT OR REPLACE INTO checkpoint(size, time_ns, note) VALUES(?, ?, ?)"},
 		{&l->get_leaf, "SELECT hash FROM ledger WHERE seq = ?"},
-		{&l->get_node, "SELECT hash FROM merkle_node WHERE level = ? AND idx = ?"},
+		{&l->get_node, "SELECT nodes FROM ledger WHERE seq = ?"},
 		{&l->get_tip, "SELECT max(seq) FROM ledger"},
 		{&l->sp_begin, "SAVEPOINT op"},
 		{&l->sp_release, "RELEASE op"},
@@ -216,6 +223,19 @@ static int load_state(mm_ledger *l, mm_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = MM_OK;
+	if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = 'format'", -1, &st, NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EINVAL, "not a mamori database: %s", sqlite3_errmsg(l->db));
+	if (sqlite3_step(st) != SQLITE_ROW || !sqlite3_column_text(st, 0)) {
+		rc = mm_err_set(err, MM_EINVAL, "not a mamori database: no format");
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), MM_LEDGER_FORMAT) != 0) {
+		rc = mm_err_set(err, MM_EUNSUPPORTED, "ledger format %.64s is not supported (this build reads %s)",
+				(const char *)sqlite3_column_text(st, 0), MM_LEDGER_FORMAT);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = 'verifier'", -1, &st, NULL) != SQLITE_OK)
 		return mm_err_set(err, MM_EINVAL, "not a mamori database: %s", sqlite3_errmsg(l->db));
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -268,7 +288,12 @@ static int load_tip(mm_ledger *l, mm_err *err)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		l->cp_size = (uint64_t)sqlite3_column_int64(st, 0);
 	l->cp_time_mono = mm_mono_ns();
-	rc = load_acc(l, err);
+	/*
+	 * A damaged stored tree must not stop the database from opening, or
+	 * `ledger verify` could not name the damage; it stops every write.
+	 */
+	mm_err_clear(&l->tree_err);
+	l->tree_bad = load_acc(l, &l->tree_err) != MM_OK;
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -331,17 +356,12 @@ uint64_t mm_ledger_size(mm_ledger *l)
 	return n;
 }
 
+/* Collect the nodes a push completes (levels 1, 2, … in order) for the entry's row. */
 static void emit_node(void *ctx, unsigned level, uint64_t index, const mm_hash h)
 {
 	mm_ledger *l = ctx;
-	if (l->node_rc)
-		return;
-	sqlite3_bind_int(l->ins_node, 1, (int)level);
-	sqlite3_bind_int64(l->ins_node, 2, (sqlite3_int64)index);
-	sqlite3_bind_blob(l->ins_node, 3, h, MM_SHA256_LEN, SQLITE_STATIC);
-	if (sqlite3_step(l->ins_node) != SQLITE_DONE)
-		l->node_rc = MM_EDB;
-	sqlite3_reset(l->ins_node);
+	(void)level, (void)index;
+	memcpy(l->nodes[l->nnodes++], h, MM_SHA256_LEN);
 }
 
 /* Sign and store a checkpoint of the current tree (inside a transaction). */
@@ -411,22 +431,22 @@ static int run_op(mm_ledger *l, struct op *o)
 		goto undo;
 	mm_hash leaf;
 	mm_merkle_leaf(l->enc.p, l->enc.len, leaf);
+	l->nnodes = 0;
+	mm_merkle_acc_push(&l->acc, leaf, emit_node, l);
 	sqlite3_bind_int64(l->ins_entry, 1, (sqlite3_int64)seq);
 	sqlite3_bind_blob(l->ins_entry, 2, l->enc.p, (int)l->enc.len, SQLITE_STATIC);
 	sqlite3_bind_blob(l->ins_entry, 3, leaf, MM_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(l->ins_entry, 4, l->nodes, (int)(l->nnodes * MM_SHA256_LEN), SQLITE_STATIC);
 	int st = sqlite3_step(l->ins_entry);
 	sqlite3_reset(l->ins_entry);
 	if (st != SQLITE_DONE) {
+		/*
+		 * A push only reads the levels below the one it writes, and that one
+		 * was unused at the old size, so taking the size back undoes it.
+		 */
+		l->acc.size = seq - 1;
 		rc = db_err(o->err, l->db, "appending entry");
 		goto undo;
-	}
-	l->node_rc = MM_OK;
-	mm_merkle_acc_push(&l->acc, leaf, emit_node, l);
-	if (l->node_rc) {
-		rc = db_err(o->err, l->db, "storing Merkle node");
-		/* the accumulator moved; the batch's caller restores it */
-		undo_op(l);
-		return rc;
 	}
 	l->size = seq;
 	l->last_time = t;
@@ -479,9 +499,10 @@ static int sync_tip(mm_ledger *l, mm_err *err)
 	sqlite3_reset(l->get_tip);
 	if (r != SQLITE_ROW)
 		return db_err(err, l->db, "reading the ledger's tip");
-	if (tip == l->size)
-		return MM_OK;
-	return load_tip(l, err);
+	int rc = tip == l->size ? MM_OK : load_tip(l, err);
+	if (!rc && l->tree_bad)
+		rc = mm_err_set(err, l->tree_err.code, "%s", l->tree_err.msg);
+	return rc;
 }
 
 /* Commit a batch of operations in one transaction. Leader only. */
@@ -504,7 +525,7 @@ static void run_batch(mm_ledger *l, struct op *batch)
 	if (!rc) {
 		for (struct op *o = batch; o; o = o->next) {
 			o->rc = run_op(l, o);
-			if (o->rc == MM_EDB && l->acc.size != l->size) {
+			if (o->rc && l->acc.size != l->size) {
 				rc = o->rc; /* the accumulator is out of step: abandon the batch */
 				txerr = *o->err;
 				break;
@@ -774,7 +795,6 @@ int mm_ledger_close(mm_ledger *l, mm_err *err)
 	if (l->has_signer && l->db && l->size != l->cp_size)
 		rc = mm_ledger_checkpoint(l, false, NULL, err);
 	sqlite3_finalize(l->ins_entry);
-	sqlite3_finalize(l->ins_node);
 	sqlite3_finalize(l->ins_cp);
 	sqlite3_finalize(l->get_leaf);
 	sqlite3_finalize(l->get_node);

@@ -25,6 +25,8 @@
 #include "note/mm_note.h"
 
 #define MM_ENTRY_VERSION 1
+/* The database layout (docs/ledger.md), kept in meta('format'). */
+#define MM_LEDGER_FORMAT "mamori-ledger-2"
 
 /*
  * One ledger entry. Strings are length-delimited and not owned: after
@@ -154,6 +156,7 @@ typedef struct mm_verify_opts {
 	const mm_note_verifier *key; /* trusted key; NULL = the key stored with the data */
 	const char *held;            /* a checkpoint note the verifier holds, or NULL */
 	size_t held_len;
+	const char *held_name;       /* where held came from (a file name), for messages; or NULL */
 	mm_ledger_visit_fn visit;
 	void *visit_ctx;
 } mm_verify_opts;

@@ -13,14 +13,6 @@ typedef struct vcp {
 	bool held;
 } vcp;
 
-/* A stored Merkle node as read from the database, for comparison. */
-typedef struct vnode {
-	uint64_t idx;
-	uint32_t level;
-	bool present; /* false: the table had no more nodes */
-	uint8_t hash[MM_SHA256_LEN];
-} vnode;
-
 typedef struct vstate {
 	const mm_verify_opts *o;
 	const mm_note_verifier *key;
@@ -29,20 +21,43 @@ typedef struct vstate {
 	vcp *cps;
 	size_t ncp, capcp, next_cp;
 	uint64_t prev_cp_size;
-	bool check_nodes;    /* stored nodes come with each entry (database mode) */
-	const vnode *cur_nodes; /* the nodes the current entry completes, in creation order */
-	size_t cur_nnodes, cur_pos;
 	bool stop;
 } vstate;
+
+/* A finding made away from the report (by a worker), passed on to it in order. */
+typedef struct vfind {
+	uint64_t seq;
+	char reason[MM_ERR_MSG_MAX];
+} vfind;
+
+void vfind_set(vfind *f, uint64_t seq, const char *fmt, ...) MM_PRINTF(3, 4);
+void vs_time_backwards(vfind *f, uint64_t seq, int64_t t, int64_t prev);
+/*
+ * One entry's own checks, in the order findings are named: its row is the
+ * one expected (want), it decodes, it carries its own seq, its time is not
+ * before *prev_time (skipped when NULL; *timed says the check was reached),
+ * its leaf hash equals stored_hash (if non-NULL). Fills e (borrowing p) and
+ * leaf. Touches no shared state, so workers call it in parallel.
+ */
+bool v_check_entry(uint64_t want, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash,
+		   const int64_t *prev_time, bool *timed, mm_entry *e, mm_hash leaf, vfind *f);
+
+/* Record a finding in the report (the earliest entry named wins). */
+void vs_found(vstate *vs, uint64_t seq, const char *fmt, ...) MM_PRINTF(3, 4);
+/* Record f and stop. */
+void vs_finding(vstate *vs, const vfind *f);
+/* The visitor on e; false (and stop) on a finding. */
+bool vs_visit(vstate *vs, const mm_entry *e);
+/* Check every checkpoint of this size against acc (the tree of size entries). */
+bool vs_checkpoints_at(vstate *vs, uint64_t size, const mm_merkle_acc *acc);
 
 int vs_init(vstate *vs, const mm_verify_opts *o, const mm_note_verifier *key, mm_verify_report *rep,
 	    mm_err *err);
 int vs_add_checkpoint(vstate *vs, const char *note, size_t n, mm_err *err);
 int vs_add_checkpoint_parsed(vstate *vs, const mm_checkpoint *c, bool held, mm_err *err);
 void vs_begin(vstate *vs);
-/* Check one entry; nodes are the stored nodes it completes (ignored unless check_nodes). */
-bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n, const uint8_t *stored_hash,
-	     const vnode *nodes, size_t nnodes);
+/* Check the next entry in order (bundle path; no stored hashes or nodes). */
+bool vs_feed(vstate *vs, uint64_t row_seq, const uint8_t *p, size_t n);
 void vs_end(vstate *vs);
 void vs_release(vstate *vs);
 

@@ -207,13 +207,14 @@ void mm_merkle_acc_init(mm_merkle_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
-void mm_merkle_acc_push(mm_merkle_acc *a, const mm_hash leaf, mm_merkle_emit_fn emit, void *ctx)
+void mm_merkle_acc_push_subtree(mm_merkle_acc *a, unsigned level, const mm_hash root, mm_merkle_emit_fn emit,
+				void *ctx)
 {
 	mm_hash h;
-	memcpy(h, leaf, sizeof h);
-	uint64_t idx = a->size;
-	unsigned lvl = 0;
-	while (a->size & ((uint64_t)1 << lvl)) {
+	memcpy(h, root, sizeof h);
+	uint64_t idx = a->size >> level;
+	unsigned lvl = level;
+	while (lvl < 63 && (a->size & ((uint64_t)1 << lvl))) {
 		mm_sha256_node(a->level[lvl], h, h);
 		lvl++;
 		idx >>= 1;
@@ -221,7 +222,12 @@ void mm_merkle_acc_push(mm_merkle_acc *a, const mm_hash leaf, mm_merkle_emit_fn 
 			emit(ctx, lvl, idx, h);
 	}
 	memcpy(a->level[lvl], h, sizeof h);
-	a->size++;
+	a->size += (uint64_t)1 << level;
+}
+
+void mm_merkle_acc_push(mm_merkle_acc *a, const mm_hash leaf, mm_merkle_emit_fn emit, void *ctx)
+{
+	mm_merkle_acc_push_subtree(a, 0, leaf, emit, ctx);
 }
 
 void mm_merkle_acc_root(const mm_merkle_acc *a, mm_hash out)

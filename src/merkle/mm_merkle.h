@@ -60,6 +60,13 @@ typedef void (*mm_merkle_emit_fn)(void *ctx, unsigned level, uint64_t index, con
 void mm_merkle_acc_init(mm_merkle_acc *a);
 /* emit may be NULL; it is called for each completed node at level >= 1. */
 void mm_merkle_acc_push(mm_merkle_acc *a, const mm_hash leaf, mm_merkle_emit_fn emit, void *ctx);
+/*
+ * Push the root of a perfect subtree of 2^level leaves at once (level 0 is
+ * a leaf); a->size must be a multiple of 2^level. emit gets the nodes above
+ * level it completes. Lets workers hash aligned ranges apart and fold them.
+ */
+void mm_merkle_acc_push_subtree(mm_merkle_acc *a, unsigned level, const mm_hash root, mm_merkle_emit_fn emit,
+				void *ctx);
 /* Root of all leaves pushed so far. */
 void mm_merkle_acc_root(const mm_merkle_acc *a, mm_hash out);
 

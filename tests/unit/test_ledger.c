@@ -197,6 +197,214 @@ static void test_group_commit_and_verify(void **state)
 	assert_int_equal(mm_ledger_close(shared, &err), MM_OK);
 }
 
+/*
+ * Damage one part of the database (rows lo..hi are saved first and put
+ * back after): verification must name exactly bad_seq and say why.
+ */
+static void expect_damage(uint64_t lo, uint64_t hi, const char *sql, uint64_t bad_seq, const char *why)
+{
+	sqlite3 *h;
+	char q[512];
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	snprintf(q, sizeof q, "CREATE TABLE keep AS SELECT * FROM ledger WHERE seq BETWEEN %llu AND %llu",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	assert_int_equal(sqlite3_exec(h, q, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	mm_ledger *l;
+	mm_err err;
+	mm_verify_report rep;
+	if (mm_ledger_open(db, NULL, &l, &err) != MM_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
+	if (rep.ok || rep.bad_seq != bad_seq || !strstr(rep.reason, why))
+		print_error("after %s:\n  got seq %llu: %s\n  want seq %llu: %s\n", sql, (unsigned long long)rep.bad_seq,
+			    rep.reason, (unsigned long long)bad_seq, why);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_seq, bad_seq);
+	assert_non_null(strstr(rep.reason, why));
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	snprintf(q, sizeof q,
+		 "DELETE FROM ledger WHERE seq BETWEEN %llu AND %llu; INSERT INTO ledger SELECT * FROM keep;"
+		 " DROP TABLE keep",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	assert_int_equal(sqlite3_exec(h, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static uint64_t visited, fail_at;
+
+static int visit(void *ctx, const mm_entry *e, mm_err *err)
+{
+	(void)ctx;
+	if (e->seq != ++visited)
+		return mm_err_set(err, MM_EINVAL, "visited %llu out of order", (unsigned long long)e->seq);
+	if (e->seq == fail_at)
+		return mm_err_set(err, MM_EINVAL, "the visitor refuses this one");
+	return MM_OK;
+}
+
+/*
+ * The ledger left by the group commit test (2,401 entries) spans three of
+ * the verifier's 1,024-entry chunks, with checkpoints inside them: stored
+ * nodes inside a chunk and above it, entries at chunk edges, the visitor
+ * order and the roots at checkpoints are all checked.
+ */
+static void test_verify_chunks_and_stored_nodes(void **state)
+{
+	(void)state;
+	mm_ledger *l;
+	mm_err err;
+	mm_verify_report rep, brep;
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
+	uint64_t n = mm_ledger_size(l);
+	assert_true(n > 2048);
+	/* the parallel database path agrees with the one-pass bundle path */
+	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.entries, n);
+	assert_true(rep.checkpoints >= 3);
+	char bundle[4300];
+	snprintf(bundle, sizeof bundle, "%s/l.bundle", dir);
+	assert_int_equal(mm_ledger_export(l, bundle, &err), MM_OK);
+	mm_verify_opts bo = {.key = mm_ledger_verifier(l)};
+	assert_int_equal(mm_ledger_verify_bundle(bundle, &bo, &brep, &err), MM_OK);
+	unlink(bundle);
+	assert_true(brep.ok);
+	assert_int_equal(brep.entries, n);
+	assert_memory_equal(brep.root, rep.root, sizeof rep.root);
+	assert_int_equal(brep.last_time_ns, rep.last_time_ns);
+	/* the visitor sees every entry once, in order, and its finding is named */
+	mm_verify_opts vo = {.visit = visit};
+	visited = fail_at = 0;
+	assert_int_equal(mm_ledger_verify(l, &vo, &rep, &err), MM_OK);
+	assert_true(rep.ok);
+	assert_int_equal(visited, n);
+	visited = 0;
+	fail_at = 1500;
+	assert_int_equal(mm_ledger_verify(l, &vo, &rep, &err), MM_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_seq, 1500);
+	assert_non_null(strstr(rep.reason, "the visitor refuses this one"));
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+
+	/* stored nodes: inside a chunk, the chunk's own root, and above the chunks */
+	expect_damage(6, 6, "UPDATE ledger SET nodes = zeroblob(32) WHERE seq = 6", 5,
+		      "stored Merkle node (level 1, index 2) does not match entries 5..6");
+	expect_damage(1024, 1024, "UPDATE ledger SET nodes = substr(nodes, 1, 288) || zeroblob(32) WHERE seq = 1024", 1,
+		      "stored Merkle node (level 10, index 0) does not match entries 1..1024");
+	expect_damage(2048, 2048, "UPDATE ledger SET nodes = substr(nodes, 1, 320) || zeroblob(32) WHERE seq = 2048", 1,
+		      "stored Merkle node (level 11, index 0) does not match entries 1..2048");
+	expect_damage(2048, 2048, "UPDATE ledger SET nodes = substr(nodes, 1, 320) WHERE seq = 2048", 1,
+		      "Merkle node (level 11, index 0) over entries 1..2048 is missing");
+	expect_damage(4, 4, "UPDATE ledger SET nodes = substr(nodes, 1, 32) WHERE seq = 4", 1,
+		      "Merkle node (level 2, index 0) over entries 1..4 is missing");
+	expect_damage(7, 7, "UPDATE ledger SET nodes = zeroblob(32) WHERE seq = 7", 7,
+		      "32 bytes of stored Merkle nodes where it completes 0");
+	expect_damage(2048, 2048, "UPDATE ledger SET nodes = nodes || zeroblob(32) WHERE seq = 2048", 2048,
+		      "64 bytes of stored Merkle nodes above level 10 where it completes 1");
+	/* entries at the chunk edges */
+	expect_damage(1025, 1025, "UPDATE ledger SET entry = substr(entry, 1, 9) || zeroblob(8) || substr(entry, 18)"
+				  " WHERE seq = 1025",
+		      1025, "time goes backwards");
+	expect_damage(1024, 1024, "DELETE FROM ledger WHERE seq = 1024", 1024,
+		      "entry 1024 is missing (the next stored entry is 1025)");
+	expect_damage(1025, 1030, "DELETE FROM ledger WHERE seq BETWEEN 1025 AND 1030", 1025,
+		      "entry 1025 is missing (the next stored entry is 1031)");
+	expect_damage(0, 0, "INSERT INTO ledger VALUES(0, x'01', zeroblob(32), x'')", 1,
+		      "a stored entry carries sequence number 0");
+	expect_damage(2049, 2049, "UPDATE ledger SET entry = (SELECT entry FROM ledger WHERE seq = 2050),"
+				  " hash = (SELECT hash FROM ledger WHERE seq = 2050) WHERE seq = 2049",
+		      2049, "carries sequence number 2050");
+
+	/* a changed entry whose hash column was rewritten to match is caught by the node above it */
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT entry FROM ledger WHERE seq = 1500", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	uint8_t *ent = malloc(len);
+	assert_non_null(ent);
+	memcpy(ent, sqlite3_column_blob(st, 0), len);
+	sqlite3_finalize(st);
+	ent[len - 2] ^= 0x01; /* inside the payload */
+	mm_hash leaf;
+	mm_merkle_leaf(ent, len, leaf);
+	assert_int_equal(sqlite3_exec(h, "CREATE TABLE orig AS SELECT * FROM ledger WHERE seq = 1500", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "UPDATE ledger SET entry = ?, hash = ? WHERE seq = 1500", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, ent, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, leaf, sizeof leaf, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	free(ent);
+	expect_damage(1500, 1500, "SELECT 1", 1499, "stored Merkle node (level 1, index 749) does not match entries 1499..1500");
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DELETE FROM ledger WHERE seq = 1500; INSERT INTO ledger SELECT * FROM orig;"
+					 " DROP TABLE orig",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+
+	/* and everything put back verifies again */
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
+	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
+	assert_true(rep.ok);
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+}
+
+/* Pushing a perfect subtree's root at once equals pushing its leaves one by one. */
+static void test_merkle_push_subtree(void **state)
+{
+	(void)state;
+	mm_merkle_acc one, sub, part;
+	mm_merkle_acc_init(&one);
+	mm_merkle_acc_init(&sub);
+	for (uint64_t c = 0; c < 7; c++) {
+		mm_merkle_acc_init(&part);
+		for (uint64_t i = 0; i < 16; i++) {
+			uint8_t b[8];
+			for (int k = 0; k < 8; k++)
+				b[k] = (uint8_t)((c * 16 + i) >> (8 * k));
+			mm_hash leaf;
+			mm_merkle_leaf(b, sizeof b, leaf);
+			mm_merkle_acc_push(&one, leaf, NULL, NULL);
+			mm_merkle_acc_push(&part, leaf, NULL, NULL);
+		}
+		mm_merkle_acc_push_subtree(&sub, 4, part.level[4], NULL, NULL);
+		mm_hash r1, r2;
+		mm_merkle_acc_root(&one, r1);
+		mm_merkle_acc_root(&sub, r2);
+		assert_int_equal(sub.size, one.size);
+		assert_memory_equal(r1, r2, sizeof r1);
+	}
+}
+
+static void test_old_format_refused(void **state)
+{
+	(void)state;
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE meta SET value = 'mamori-ledger-1' WHERE key = 'format'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	mm_ledger *l = NULL;
+	mm_err err;
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_EUNSUPPORTED);
+	assert_non_null(strstr(err.msg, "ledger format mamori-ledger-1 is not supported"));
+	assert_int_equal(sqlite3_exec(h, "UPDATE meta SET value = '" MM_LEDGER_FORMAT "' WHERE key = 'format'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+}
+
 static void test_wrong_key_refused(void **state)
 {
 	(void)state;
@@ -224,6 +432,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entry_roundtrip_and_refusals),
 		cmocka_unit_test(test_group_commit_and_verify),
+		cmocka_unit_test(test_verify_chunks_and_stored_nodes),
+		cmocka_unit_test(test_merkle_push_subtree),
+		cmocka_unit_test(test_old_format_refused),
 		cmocka_unit_test(test_wrong_key_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
