@@ -33,8 +33,10 @@ struct mm_auth {
 
 struct op;
 int auth_hash(const mm_auth *a, const char *pw, size_t n, char out[crypto_pwhash_STRBYTES], mm_err *err);
-int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, mm_session *s,
-		     mm_err *err);
+int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, bool must_change,
+		     mm_session *s, mm_err *err);
+/* Clear the must-change mark of the session of token (after the password changed). */
+void auth_session_changed(mm_auth *a, const char *token);
 /* End every session of user except the one of keep_token (may be NULL). */
 void auth_sessions_end_user(mm_auth *a, const char *user, const char *keep_token);
 /* Set (hex) or clear (NULL) an account's TOTP secret, with its ledger entry. */

@@ -89,9 +89,10 @@ static json_t *session_json(const struct ctx *x, const mm_session *s)
 {
 	(void)x;
 	int64_t now = mm_now_ns();
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "user", s->user, "role", s->role, "tenant", s->tenant,
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "user", s->user, "role", s->role, "tenant", s->tenant,
 			 "csrf", s->csrf, "idle_expires_in_s", (json_int_t)((s->idle_deadline_ns - now) / 1000000000LL),
-			 "expires_in_s", (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL));
+			 "expires_in_s", (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL), "must_change",
+			 s->must_change);
 }
 
 /* ---- sessions ---- */
@@ -649,6 +650,33 @@ static void do_user_passwd(struct ctx *x)
 	json_decref(o);
 }
 
+/* An administrator sets a one-time password for another account of their organisation. */
+static void do_user_reset(struct ctx *x)
+{
+	if (!is_admin(x, "account.password-reset", x->route.arg) || !same_tenant_account(x, x->route.arg))
+		return;
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	json_t *pw = json_object_get(o, "password");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!json_is_string(pw))
+		reply_error(x, 400, "bad_request", "\"password\" (the one-time password) is a required string");
+	else if (mm_auth_user_reset(x->srv->auth, x->sess.user, x->route.arg, json_string_value(pw),
+				    json_string_length(pw), &e))
+		reply_mm_error(x, &e);
+	else /* the password is never echoed */
+		reply_obj(x, 200, json_pack("{s:s, s:b}", "name", x->route.arg, "must_change", 1));
+	json_decref(o);
+}
+
+/* While a one-time password is unchanged, only these are allowed. */
+static bool allowed_before_change(mm_route_id id)
+{
+	return id == MM_R_SESSION_GET || id == MM_R_SESSION_LOGOUT || id == MM_R_SESSIONS_LOGOUT || id == MM_R_PASSWORD;
+}
+
 /* ---- dispatch ---- */
 
 void api_dispatch(struct ctx *x)
@@ -685,6 +713,10 @@ void api_dispatch(struct ctx *x)
 		reply_error(x, 403, "csrf", "missing or wrong X-CSRF-Token header");
 		return;
 	}
+	if (x->sess.must_change && !allowed_before_change(r->id)) {
+		reply_error(x, 403, "password_change_required", "PUT /api/v1/session/password first");
+		return;
+	}
 	switch (r->id) {
 	case MM_R_SESSION_GET: reply_obj(x, 200, session_json(x, &x->sess)); break;
 	case MM_R_SESSION_LOGOUT: do_logout(x, false); break;
@@ -706,6 +738,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_DISABLE: do_user_disable(x, true); break;
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
+	case MM_R_USER_RESET: do_user_reset(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

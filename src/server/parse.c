@@ -304,6 +304,8 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 			id = pick(method, N, MM_R_USER_ENABLE, N, N, N);
 		else if (strcmp(c, "password") == 0)
 			id = pick(method, N, N, MM_R_USER_PASSWD, N, N);
+		else if (strcmp(c, "reset-password") == 0)
+			id = pick(method, N, MM_R_USER_RESET, N, N, N);
 		arg = b;
 	}
 	r->id = id;

@@ -37,6 +37,8 @@ static const struct {
 	{"locked", "アカウントがロックされています。しばらくしてから再度お試しください。",
 	 "The account is locked. Please try again later."},
 	{"forbidden", "この操作を行う権限がありません。", "You are not allowed to do this."},
+	{"password_change_required", "管理者が設定した一時パスワードです。先にパスワードを変更してください。",
+	 "Your password was set by an administrator for one use. Please change it first."},
 	{"csrf", "画面を再読み込みしてから操作してください。", "Please reload the page and try again."},
 	{"origin", "他のサイトからの操作は受け付けません。", "Requests from other sites are refused."},
 	{"not_found", "見つかりません。", "Not found."},
