@@ -9,6 +9,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   libsqlite3-dev sqlite3 libjansson-dev libsodium-dev libssl-dev openssl
   libyaml-dev libmicrohttpd-dev libgnutls28-dev libxlsxwriter-dev libclamav-dev zlib1g-dev
+  libseccomp-dev  # mamori serve confines itself (src/server/sandbox.c)
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
