@@ -226,7 +226,8 @@ static const char *const allowed[] = {
 	"openat", "close", "fstat", "newfstatat", "statx", "lseek", "pread64", "pwrite64", "fsync", "fdatasync",
 	"ftruncate", "fcntl", "flock", "fchown", "fchmod", "mkdir", "mkdirat", "rename", "renameat",
 	"renameat2", "unlink", "unlinkat", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
-	"getcwd", "getdents64", "geteuid", "getuid", "getegid", "getgid", "umask",
+	"getcwd", "getdents64", "geteuid", "getuid", "getegid", "getgid", "umask", "fallocate", "fadvise64",
+	"msync", "statfs", "fstatfs", "dup", "dup3", "uname", "sysinfo", "getppid", "getrusage",
 };
 
 static int seccomp_build(scmp_filter_ctx *out, mm_err *err)
