@@ -16,6 +16,7 @@ test_pkgs=(
   jq  # CLI tests read --json output
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
+  qrencode zbar-tools  # tests/unit/test_qr.c: reference QR matrices and a decoder for the round trip
 )
 
 # Peers the benchmarks compare against (bench/*.sh).
