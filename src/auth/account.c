@@ -83,6 +83,7 @@ struct op {
 	const char *name;   /* account (subject) */
 	const char *role, *tenant, *hash;
 	const char *step;   /* OP_LOGIN_OK: the TOTP step used (decimal), or NULL */
+	int64_t num;        /* OP_TOTP: the step counted as used */
 	bool flag;          /* disable: new value; login-fail: the account exists */
 	const char *kind;   /* OP_PLAIN: entry kind; others set it */
 	json_t *payload;    /* owned by the caller; dumped into text below */
@@ -152,8 +153,8 @@ static int apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t time_ns, mm_entry
 		break;
 	case OP_TOTP:
 		o->kind = "account.totp";
-		rc = exec_bound(db, "UPDATE account SET totp = ?2, totp_last = 0 WHERE name = ?1", o->name, o->hash, NULL,
-				NULL, 0, &changes, err);
+		rc = exec_bound(db, "UPDATE account SET totp = ?2, totp_last = ?5 WHERE name = ?1", o->name, o->hash, NULL,
+				NULL, o->num, &changes, err);
 		if (!rc && changes == 0)
 			rc = mm_err_set(err, MM_ENOTFOUND, "no account is named '%s'", o->name);
 		break;
@@ -517,16 +518,53 @@ out:
 	return rc;
 }
 
-int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, mm_err *err)
+int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, int64_t used_step,
+		  const char *keep_token, mm_err *err)
 {
 	int rc;
 	if ((rc = check_by(by, err)))
 		return rc;
-	struct op o = {.type = OP_TOTP, .by = by, .name = name, .hash = secret_hex};
+	struct op o = {.type = OP_TOTP, .by = by, .name = name, .hash = secret_hex, .num = used_step};
 	o.payload = json_pack("{s:s, s:b}", "name", name, "enabled", secret_hex != NULL);
 	rc = auth_write(a, &o, err);
 	if (!rc)
-		auth_sessions_end_user(a, name, NULL);
+		auth_sessions_end_user(a, name, keep_token);
+	return rc;
+}
+
+bool mm_auth_user_has_totp(mm_auth *a, const char *name)
+{
+	struct account_row r;
+	mm_err e;
+	bool on = mm_auth_name_valid(name) && account_read(a, name, &r, &e) == MM_OK && r.found && r.totp[0];
+	sodium_memzero(&r, sizeof r);
+	return on;
+}
+
+int mm_auth_totp_disable(mm_auth *a, const char *token, const char *password, size_t plen, mm_err *err)
+{
+	mm_session s;
+	struct account_row r;
+	int rc;
+	if ((rc = mm_auth_session(a, token, &s, err)))
+		return rc;
+	if ((rc = account_read(a, s.user, &r, err)))
+		goto out;
+	if (!password || plen > MM_PASSWORD_MAX || !password_matches(a, &r, password, plen)) {
+		struct op f = {.type = OP_PLAIN, .kind = "auth.password-failed", .by = s.user, .name = s.user};
+		f.payload = json_pack("{s:s}", "reason", "password wrong when turning TOTP off");
+		if (!(rc = auth_write(a, &f, err)))
+			rc = mm_err_set(err, MM_EPERM, "the password is wrong");
+		goto out;
+	}
+	if (!r.totp[0]) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "two-step login is not on for this account");
+		goto out;
+	}
+	rc = auth_set_totp(a, s.user, s.user, NULL, 0, token, err);
+out:
+	sodium_memzero(&r, sizeof r);
+	sodium_memzero(&s, sizeof s);
 	return rc;
 }
 

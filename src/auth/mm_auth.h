@@ -120,6 +120,29 @@ int mm_auth_login_totp(mm_auth *a, const char *name, const char *password, size_
 int mm_auth_user_totp(mm_auth *a, const char *by, const char *name, bool enable, char *b32, size_t b32len,
 		      mm_err *err) MM_MUST_USE;
 
+/*
+ * Enrolment from the account page, in three steps within one session:
+ * begin makes a new random 160-bit secret kept with the session of token
+ * only (not in force yet) and gives its base32 text (b32 >= 33 bytes) and
+ * the account name (user, MM_USER_NAME_MAX + 1 bytes); pending gives the
+ * same secret again (for the QR code); confirm checks a first code from
+ * the app against it (MM_EINVAL if wrong; MM_ENOTFOUND if nothing was
+ * begun) and only then turns TOTP on ("account.totp" entry, never the
+ * secret), ending the account's other sessions; that code counts as used.
+ */
+int mm_auth_totp_begin(mm_auth *a, const char *token, char *b32, size_t b32len, char *user, mm_err *err) MM_MUST_USE;
+int mm_auth_totp_pending(mm_auth *a, const char *token, char *b32, size_t b32len, char *user,
+			 mm_err *err) MM_MUST_USE;
+int mm_auth_totp_confirm(mm_auth *a, const char *token, const char *code, mm_err *err) MM_MUST_USE;
+/*
+ * Turn one's own TOTP off after checking the password (MM_EPERM and an
+ * "auth.password-failed" entry if wrong); an "account.totp" entry.
+ */
+int mm_auth_totp_disable(mm_auth *a, const char *token, const char *password, size_t plen,
+			 mm_err *err) MM_MUST_USE;
+/* Whether the account has TOTP on (false also when it does not exist). */
+bool mm_auth_user_has_totp(mm_auth *a, const char *name);
+
 /* RFC 6238 code of key at Unix time t (exposed for tests against the RFC's vectors). */
 uint32_t mm_auth_totp_code(const uint8_t *key, size_t n, uint64_t t, unsigned digits);
 

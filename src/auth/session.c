@@ -168,6 +168,30 @@ int mm_auth_session(mm_auth *a, const char *token, mm_session *s, mm_err *err)
 	return rc;
 }
 
+int auth_session_pending(mm_auth *a, const char *token, const char *set_hex, char *get, char *user, mm_err *err)
+{
+	uint8_t key[MM_SHA256_LEN];
+	int rc = MM_OK;
+	if (!token_key(token, key))
+		return mm_err_set(err, MM_ENOTFOUND, "not logged in");
+	pthread_mutex_lock(&a->sess_lock);
+	struct slot *sl = find(a, key);
+	if (!sl || expired(sl, mm_now_ns())) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "not logged in");
+	} else {
+		if (get)
+			memcpy(get, sl->totp_pending, sizeof sl->totp_pending);
+		if (set_hex) {
+			sodium_memzero(sl->totp_pending, sizeof sl->totp_pending);
+			snprintf(sl->totp_pending, sizeof sl->totp_pending, "%s", set_hex);
+		}
+		if (user)
+			snprintf(user, MM_USER_NAME_MAX + 1, "%s", sl->s.user);
+	}
+	pthread_mutex_unlock(&a->sess_lock);
+	return rc;
+}
+
 void auth_session_changed(mm_auth *a, const char *token)
 {
 	uint8_t key[MM_SHA256_LEN];

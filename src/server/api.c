@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "server/server_int.h"
+#include "qr/mm_qr.h"
 #include "base/banned.h"
 
 /* ---- helpers ---- */
@@ -87,12 +88,12 @@ static void session_cookie(struct ctx *x, const char *token, int64_t max_age)
 
 static json_t *session_json(const struct ctx *x, const mm_session *s)
 {
-	(void)x;
 	int64_t now = mm_now_ns();
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "user", s->user, "role", s->role, "tenant", s->tenant,
-			 "csrf", s->csrf, "idle_expires_in_s", (json_int_t)((s->idle_deadline_ns - now) / 1000000000LL),
-			 "expires_in_s", (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL), "must_change",
-			 s->must_change);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:b}", "user", s->user, "role", s->role, "tenant",
+			 s->tenant, "csrf", s->csrf, "idle_expires_in_s",
+			 (json_int_t)((s->idle_deadline_ns - now) / 1000000000LL), "expires_in_s",
+			 (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL), "must_change", s->must_change,
+			 "totp", mm_auth_user_has_totp(x->srv->auth, s->user));
 }
 
 /* ---- sessions ---- */
@@ -671,6 +672,89 @@ static void do_user_reset(struct ctx *x)
 	json_decref(o);
 }
 
+/* ---- two-step login (TOTP) enrolment from the account page ---- */
+
+/* The otpauth:// URI an authenticator app takes (names are [A-Za-z0-9._@-]: nothing to escape). */
+static void otpauth_uri(char *out, size_t n, const char *user, const char *b32)
+{
+	snprintf(out, n, "otpauth://totp/mamori:%s?secret=%s&issuer=mamori&algorithm=SHA1&digits=6&period=30", user, b32);
+}
+
+static void do_totp_begin(struct ctx *x)
+{
+	char b32[48], user[MM_USER_NAME_MAX + 1], uri[256];
+	mm_err e;
+	mm_err_clear(&e);
+	if (mm_auth_totp_begin(x->srv->auth, x->token, b32, sizeof b32, user, &e)) {
+		reply_mm_error(x, &e);
+		return;
+	}
+	otpauth_uri(uri, sizeof uri, user, b32);
+	/* shown once, to its owner, to type into the app; never stored outside the session until confirmed */
+	reply_obj(x, 200, json_pack("{s:s, s:s, s:s}", "secret", b32, "uri", uri, "qr", "/api/v1/session/totp/qr.svg"));
+	sodium_memzero(b32, sizeof b32);
+	sodium_memzero(uri, sizeof uri);
+}
+
+static void do_totp_qr(struct ctx *x)
+{
+	char b32[48], user[MM_USER_NAME_MAX + 1], uri[256];
+	mm_err e;
+	mm_err_clear(&e);
+	mm_qr q;
+	if (mm_auth_totp_pending(x->srv->auth, x->token, b32, sizeof b32, user, &e)) {
+		reply_mm_error(x, &e);
+		return;
+	}
+	otpauth_uri(uri, sizeof uri, user, b32);
+	mm_buf_reset(&x->rp->body);
+	if (mm_qr_encode(uri, strlen(uri), -1, &q, &e) || mm_qr_svg(&q, 4, &x->rp->body, &e)) {
+		reply_mm_error(x, &e);
+	} else {
+		x->rp->status = 200;
+		x->rp->ctype = "image/svg+xml"; /* no script in it, and the CSP forbids any */
+	}
+	sodium_memzero(&q, sizeof q);
+	sodium_memzero(b32, sizeof b32);
+	sodium_memzero(uri, sizeof uri);
+}
+
+static void do_totp_confirm(struct ctx *x)
+{
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	const char *code = str_member(o, "totp");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!code)
+		reply_error(x, 400, "bad_request", "\"totp\" (the 6-digit code from the app) is required");
+	else if (mm_auth_totp_confirm(x->srv->auth, x->token, code, &e))
+		reply_mm_error(x, &e);
+	else
+		reply_obj(x, 200, json_pack("{s:b}", "totp", 1));
+	json_decref(o);
+}
+
+static void do_totp_disable(struct ctx *x)
+{
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	json_t *pw = json_object_get(o, "password");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!json_is_string(pw))
+		reply_error(x, 400, "bad_request", "\"password\" is a required string");
+	else if (mm_auth_totp_disable(x->srv->auth, x->token, json_string_value(pw), json_string_length(pw), &e))
+		reply_error(x, e.code == MM_EPERM ? 403 : e.code == MM_ENOTFOUND ? 404 : 500,
+			    e.code == MM_EPERM ? "login_failed" : e.code == MM_ENOTFOUND ? "not_found" : "internal",
+			    e.code == MM_EPERM || e.code == MM_ENOTFOUND ? e.msg : NULL);
+	else
+		reply_obj(x, 200, json_pack("{s:b}", "totp", 0));
+	json_decref(o);
+}
+
 /* While a one-time password is unchanged, only these are allowed. */
 static bool allowed_before_change(mm_route_id id)
 {
@@ -739,6 +823,10 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
 	case MM_R_USER_RESET: do_user_reset(x); break;
+	case MM_R_TOTP_BEGIN: do_totp_begin(x); break;
+	case MM_R_TOTP_QR: do_totp_qr(x); break;
+	case MM_R_TOTP_CONFIRM: do_totp_confirm(x); break;
+	case MM_R_TOTP_DISABLE: do_totp_disable(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

@@ -169,6 +169,10 @@ typedef enum mm_route_id {
 	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
 	MM_R_USER_RESET,      /* POST   /api/v1/users/{name}/reset-password (one-time password) */
+	MM_R_TOTP_BEGIN,      /* POST   /api/v1/session/totp (enrolment: a new secret) */
+	MM_R_TOTP_QR,         /* GET    /api/v1/session/totp/qr.svg */
+	MM_R_TOTP_CONFIRM,    /* POST   /api/v1/session/totp/confirm */
+	MM_R_TOTP_DISABLE,    /* POST   /api/v1/session/totp/disable */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -110,6 +110,66 @@ expect_st 200 "logout"
 login kim kim "$NEW"
 expect_eq "$(body .must_change)" false "the new password logs in without the mark"
 
+# ---- two-step login (TOTP) from the account page: begin, QR code, confirm, use, turn off ----
+totp_code() { # BASE32 [STEPS AHEAD] → the 6-digit code, computed here with openssl
+  local hex step mac off bin
+  hex=$(printf '%s' "$1" | base32 -d | od -An -tx1 | tr -d ' \n')
+  step=$(( $(date +%s) / 30 + ${2:-0} ))
+  mac=$(printf "$(printf '%016x' "$step" | sed 's/../\\x&/g')" |
+        openssl dgst -sha1 -mac HMAC -macopt "hexkey:$hex" -binary | od -An -tx1 | tr -d ' \n')
+  off=$(( 16#${mac:39:1} ))
+  bin=$(( 16#${mac:$((off * 2)):8} & 0x7fffffff ))
+  printf '%06d' $(( bin % 1000000 ))
+}
+c kim GET /api/v1/session/totp/qr.svg
+expect_st 404 "QR code before anything was begun"
+w kim POST /api/v1/session/totp/confirm --data '{"totp":"123456"}'
+expect_st 404 "confirm before anything was begun"
+c kim POST /api/v1/session/totp
+expect_st 403 "begin without the CSRF token"
+w kim POST /api/v1/session/totp
+expect_st 200 "begin"
+SECRET=$(body .secret)
+[[ "$SECRET" =~ ^[A-Z2-7]{32}$ ]] || fail "secret: $SECRET"; ok
+expect_eq "$(body .uri)" "otpauth://totp/mamori:kim?secret=$SECRET&issuer=mamori&algorithm=SHA1&digits=6&period=30" "otpauth URI"
+st=$(curl -sk -o "$T/qr.svg" -D "$T/qrhdr" -w '%{http_code}' -b "$T/kim" "$BASE/api/v1/session/totp/qr.svg")
+expect_eq "$st" 200 "QR code"
+grep -qi '^content-type: image/svg+xml' "$T/qrhdr" || fail "QR content type"; ok
+grep -qi '^cache-control: no-store' "$T/qrhdr" || fail "QR cached"; ok
+head -c 5 "$T/qr.svg" | grep -q '<svg' && grep -q '<path fill="#000" d="M' "$T/qr.svg" && ! grep -qi 'script' "$T/qr.svg" || fail "QR SVG"; ok
+c mgr GET /api/v1/session/totp/qr.svg
+expect_st 401 "another session's QR code (not logged in)"
+c kim GET /api/v1/session
+expect_eq "$(body .totp)" false "not on before the confirmation"
+w kim POST /api/v1/session/totp/confirm --data '{"totp":"000000"}'
+[ "$(totp_code "$SECRET")" != 000000 ] || fail "unlucky code"; expect_st 400 "a wrong first code"
+w kim POST /api/v1/session/totp/confirm --data '{"totp":"12ab56"}'
+expect_st 400 "a code that is not digits"
+CODE=$(totp_code "$SECRET")
+w kim POST /api/v1/session/totp/confirm --data "{\"totp\":\"$CODE\"}"
+expect_st 200 "confirm"
+c kim GET /api/v1/session
+expect_st 200 "the confirming session goes on"
+expect_eq "$(body .totp)" true "on after the confirmation"
+c anon POST /api/v1/session --data "{\"user\":\"kim\",\"password\":\"$NEW\"}"
+expect_st 401 "password without the code"
+c anon POST /api/v1/session --data "{\"user\":\"kim\",\"password\":\"$NEW\",\"totp\":\"$CODE\"}"
+expect_st 401 "the confirming code again (used once only)"
+c kim2 POST /api/v1/session --data "{\"user\":\"kim\",\"password\":\"$NEW\",\"totp\":\"$(totp_code "$SECRET" 1)\"}"
+expect_st 200 "password and a fresh code"
+CSRF_kim2=$(body .csrf)
+w kim2 POST /api/v1/session/totp/disable --data '{"password":"not my password at all"}'
+expect_st 403 "turning it off with a wrong password"
+w kim2 POST /api/v1/session/totp/disable --data "{\"password\":\"$NEW\"}"
+expect_st 200 "turning it off"
+c anon POST /api/v1/session --data "{\"user\":\"kim\",\"password\":\"$NEW\"}"
+expect_st 200 "password alone again"
+w kim2 POST /api/v1/session/totp/disable --data "{\"password\":\"$NEW\"}"
+expect_st 404 "turning off what is off"
+totps=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.totp' as blob)) and instr(entry, cast('kim' as blob))")
+expect_eq "$totps" 2 "account.totp entries (on, off)"
+[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "secret in the ledger"; ok
+
 # ledger: who reset whom, and the change; no password, hash or token anywhere
 resets=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.password-reset' as blob)) and instr(entry, cast('boss' as blob)) and instr(entry, cast('kim' as blob))")
 expect_eq "$resets" 1 "account.password-reset entries"
