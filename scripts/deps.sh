@@ -9,12 +9,14 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   libsqlite3-dev sqlite3 libjansson-dev libsodium-dev libssl-dev openssl
   libyaml-dev libmicrohttpd-dev libgnutls28-dev libxlsxwriter-dev libclamav-dev zlib1g-dev
+  libseccomp-dev  # mamori serve confines itself (src/server/sandbox.c)
 )
 test_pkgs=(
   clang libclang-rt-14-dev llvm libcmocka-dev
   jq  # CLI tests read --json output
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
+  qrencode zbar-tools  # tests/unit/test_qr.c: reference QR matrices and a decoder for the round trip
 )
 
 # Peers the benchmarks compare against (bench/*.sh).

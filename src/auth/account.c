@@ -23,7 +23,7 @@ static const char create_sql[] =
 	" name TEXT PRIMARY KEY, role TEXT NOT NULL, tenant TEXT NOT NULL, hash TEXT NOT NULL,"
 	" disabled INTEGER NOT NULL DEFAULT 0, created_ns INTEGER NOT NULL, last_login_ns INTEGER,"
 	" failed INTEGER NOT NULL DEFAULT 0, locked_until_ns INTEGER NOT NULL DEFAULT 0,"
-	" totp TEXT, totp_last INTEGER NOT NULL DEFAULT 0)";
+	" totp TEXT, totp_last INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 0)";
 
 bool mm_auth_name_valid(const char *name)
 {
@@ -74,7 +74,7 @@ int auth_hash(const mm_auth *a, const char *pw, size_t n, char out[crypto_pwhash
 
 /* ---- writes: one apply callback for every kind of account change ---- */
 
-enum op_type { OP_ADD, OP_PASSWD, OP_DISABLE, OP_TOTP, OP_LOGIN_OK, OP_LOGIN_FAIL, OP_PLAIN };
+enum op_type { OP_ADD, OP_PASSWD, OP_RESET, OP_DISABLE, OP_TOTP, OP_LOGIN_OK, OP_LOGIN_FAIL, OP_PLAIN };
 
 struct op {
 	enum op_type type;
@@ -83,6 +83,7 @@ struct op {
 	const char *name;   /* account (subject) */
 	const char *role, *tenant, *hash;
 	const char *step;   /* OP_LOGIN_OK: the TOTP step used (decimal), or NULL */
+	int64_t num;        /* OP_TOTP: the step counted as used */
 	bool flag;          /* disable: new value; login-fail: the account exists */
 	const char *kind;   /* OP_PLAIN: entry kind; others set it */
 	json_t *payload;    /* owned by the caller; dumped into text below */
@@ -134,9 +135,12 @@ static int apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t time_ns, mm_entry
 				o->name, o->role, o->tenant, o->hash, time_ns, &changes, err);
 		break;
 	case OP_PASSWD:
-		o->kind = "account.password";
-		rc = exec_bound(db, "UPDATE account SET hash = ?2, failed = 0, locked_until_ns = 0 WHERE name = ?1 AND ?5 = ?5",
-				o->name, o->hash, NULL, NULL, 0, &changes, err);
+	case OP_RESET:
+		/* a reset leaves a one-time password (must_change 1); any other new password clears the mark */
+		o->kind = o->type == OP_RESET ? "account.password-reset" : "account.password";
+		rc = exec_bound(db, "UPDATE account SET hash = ?2, failed = 0, locked_until_ns = 0, must_change = ?5"
+				" WHERE name = ?1",
+				o->name, o->hash, NULL, NULL, o->type == OP_RESET, &changes, err);
 		if (!rc && changes == 0)
 			rc = mm_err_set(err, MM_ENOTFOUND, "no account is named '%s'", o->name);
 		break;
@@ -149,8 +153,8 @@ static int apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t time_ns, mm_entry
 		break;
 	case OP_TOTP:
 		o->kind = "account.totp";
-		rc = exec_bound(db, "UPDATE account SET totp = ?2, totp_last = 0 WHERE name = ?1", o->name, o->hash, NULL,
-				NULL, 0, &changes, err);
+		rc = exec_bound(db, "UPDATE account SET totp = ?2, totp_last = ?5 WHERE name = ?1", o->name, o->hash, NULL,
+				NULL, o->num, &changes, err);
 		if (!rc && changes == 0)
 			rc = mm_err_set(err, MM_ENOTFOUND, "no account is named '%s'", o->name);
 		break;
@@ -280,6 +284,28 @@ int mm_auth_user_passwd(mm_auth *a, const char *by, const char *name, const char
 	return rc;
 }
 
+int mm_auth_user_reset(mm_auth *a, const char *by, const char *name, const char *password, size_t plen,
+		       mm_err *err)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int rc;
+	if ((rc = check_by(by, err)))
+		return rc;
+	if (!mm_auth_name_valid(name))
+		return mm_err_set(err, MM_ENOTFOUND, "no account is named '%.64s'", name ? name : "");
+	if (strcmp(by, name) == 0)
+		return mm_err_set(err, MM_EINVAL, "change your own password on the password page, not by a reset");
+	if ((rc = password_check(password, plen, err)) || (rc = auth_hash(a, password, plen, hash, err)))
+		return rc;
+	struct op o = {.type = OP_RESET, .by = by, .name = name, .hash = hash};
+	o.payload = json_pack("{s:s, s:b}", "name", name, "must_change", 1);
+	rc = auth_write(a, &o, err);
+	sodium_memzero(hash, sizeof hash);
+	if (!rc)
+		auth_sessions_end_user(a, name, NULL);
+	return rc;
+}
+
 int mm_auth_user_disable(mm_auth *a, const char *by, const char *name, bool disabled, mm_err *err)
 {
 	int rc;
@@ -303,8 +329,8 @@ int mm_auth_user_list(mm_auth *a, const char *tenant, mm_buf *out, mm_err *err)
 	char *text = NULL;
 	pthread_mutex_lock(&a->rd_lock);
 	if (sqlite3_prepare_v2(a->rd,
-			       "SELECT name, role, tenant, disabled, created_ns, last_login_ns, failed, locked_until_ns"
-			       " FROM account WHERE ?1 IS NULL OR tenant = ?1 ORDER BY tenant, name",
+			       "SELECT name, role, tenant, disabled, created_ns, last_login_ns, failed, locked_until_ns,"
+			       " must_change FROM account WHERE ?1 IS NULL OR tenant = ?1 ORDER BY tenant, name",
 			       -1, &st, NULL)) {
 		rc = db_fail(a->rd, err);
 		goto out;
@@ -324,6 +350,8 @@ int mm_auth_user_list(mm_auth *a, const char *tenant, mm_buf *out, mm_err *err)
 				      sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : last, "failed",
 				      (json_int_t)sqlite3_column_int64(st, 6), "locked_until",
 				      lu > mm_now_ns() ? locked : NULL);
+		if (o)
+			json_object_set_new(o, "must_change", json_boolean(sqlite3_column_int(st, 8)));
 		json_array_append_new(arr, o);
 	}
 	if (!arr || !(text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
@@ -350,6 +378,7 @@ struct account_row {
 	char tenant[MM_TENANT_MAX + 1];
 	char hash[crypto_pwhash_STRBYTES];
 	bool disabled;
+	bool must_change;
 	int64_t locked_until_ns;
 };
 
@@ -360,7 +389,7 @@ static int account_read(mm_auth *a, const char *name, struct account_row *r, mm_
 	int rc = MM_OK;
 	pthread_mutex_lock(&a->rd_lock);
 	if (sqlite3_prepare_v2(a->rd,
-			       "SELECT role, tenant, hash, disabled, locked_until_ns, totp, totp_last FROM account"
+			       "SELECT role, tenant, hash, disabled, locked_until_ns, totp, totp_last, must_change FROM account"
 			       " WHERE name = ?1",
 			       -1,
 			       &st, NULL)) {
@@ -379,6 +408,7 @@ static int account_read(mm_auth *a, const char *name, struct account_row *r, mm_
 		if (sqlite3_column_type(st, 5) == SQLITE_TEXT)
 			snprintf(r->totp, sizeof r->totp, "%s", (const char *)sqlite3_column_text(st, 5));
 		r->totp_last = sqlite3_column_int64(st, 6);
+		r->must_change = sqlite3_column_int(st, 7) != 0;
 	} else if (s != SQLITE_DONE) {
 		rc = db_fail(a->rd, err);
 	}
@@ -432,7 +462,7 @@ int mm_auth_login_totp(mm_auth *a, const char *name, const char *password, size_
 			second_ok = false;
 		} else {
 			if (!rc)
-				rc = auth_session_new(a, name, r.role, r.tenant, s, err);
+				rc = auth_session_new(a, name, r.role, r.tenant, r.must_change, s, err);
 			goto out;
 		}
 	}
@@ -467,29 +497,74 @@ int mm_auth_change_password(mm_auth *a, const char *token, const char *current, 
 			rc = mm_err_set(err, MM_EPERM, "the current password is wrong");
 		goto out;
 	}
-	if ((rc = password_check(password, plen, err)) || (rc = auth_hash(a, password, plen, hash, err)))
+	if ((rc = password_check(password, plen, err)))
+		goto out;
+	if (plen == clen && sodium_memcmp(password, current, plen) == 0) {
+		rc = mm_err_set(err, MM_EINVAL, "the new password must differ from the current one");
+		goto out;
+	}
+	if ((rc = auth_hash(a, password, plen, hash, err)))
 		goto out;
 	struct op o = {.type = OP_PASSWD, .by = s.user, .name = s.user, .hash = hash};
-	o.payload = json_pack("{s:s}", "name", s.user);
+	o.payload = json_pack("{s:s, s:b}", "name", s.user, "was_one_time", r.must_change);
 	rc = auth_write(a, &o, err);
 	sodium_memzero(hash, sizeof hash);
-	if (!rc)
+	if (!rc) {
 		auth_sessions_end_user(a, s.user, token);
+		auth_session_changed(a, token);
+	}
 out:
 	sodium_memzero(&r, sizeof r);
 	return rc;
 }
 
-int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, mm_err *err)
+int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, int64_t used_step,
+		  const char *keep_token, mm_err *err)
 {
 	int rc;
 	if ((rc = check_by(by, err)))
 		return rc;
-	struct op o = {.type = OP_TOTP, .by = by, .name = name, .hash = secret_hex};
+	struct op o = {.type = OP_TOTP, .by = by, .name = name, .hash = secret_hex, .num = used_step};
 	o.payload = json_pack("{s:s, s:b}", "name", name, "enabled", secret_hex != NULL);
 	rc = auth_write(a, &o, err);
 	if (!rc)
-		auth_sessions_end_user(a, name, NULL);
+		auth_sessions_end_user(a, name, keep_token);
+	return rc;
+}
+
+bool mm_auth_user_has_totp(mm_auth *a, const char *name)
+{
+	struct account_row r;
+	mm_err e;
+	bool on = mm_auth_name_valid(name) && account_read(a, name, &r, &e) == MM_OK && r.found && r.totp[0];
+	sodium_memzero(&r, sizeof r);
+	return on;
+}
+
+int mm_auth_totp_disable(mm_auth *a, const char *token, const char *password, size_t plen, mm_err *err)
+{
+	mm_session s;
+	struct account_row r;
+	int rc;
+	if ((rc = mm_auth_session(a, token, &s, err)))
+		return rc;
+	if ((rc = account_read(a, s.user, &r, err)))
+		goto out;
+	if (!password || plen > MM_PASSWORD_MAX || !password_matches(a, &r, password, plen)) {
+		struct op f = {.type = OP_PLAIN, .kind = "auth.password-failed", .by = s.user, .name = s.user};
+		f.payload = json_pack("{s:s}", "reason", "password wrong when turning TOTP off");
+		if (!(rc = auth_write(a, &f, err)))
+			rc = mm_err_set(err, MM_EPERM, "the password is wrong");
+		goto out;
+	}
+	if (!r.totp[0]) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "two-step login is not on for this account");
+		goto out;
+	}
+	rc = auth_set_totp(a, s.user, s.user, NULL, 0, token, err);
+out:
+	sodium_memzero(&r, sizeof r);
+	sodium_memzero(&s, sizeof s);
 	return rc;
 }
 
@@ -543,6 +618,8 @@ int mm_auth_open(mm_ledger *l, const char *db_path, const mm_auth_config *cfg, m
 	sqlite3_exec(mm_ledger_db(l), "ALTER TABLE account ADD COLUMN totp TEXT", NULL, NULL, NULL);
 	sqlite3_exec(mm_ledger_db(l), "ALTER TABLE account ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0", NULL, NULL,
 		     NULL);
+	sqlite3_exec(mm_ledger_db(l), "ALTER TABLE account ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0", NULL,
+		     NULL, NULL);
 	if (sqlite3_open_v2(db_path, &a->rd, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL)) {
 		rc = mm_err_set(err, MM_EDB, "%s: %s", db_path, a->rd ? sqlite3_errmsg(a->rd) : "cannot open");
 		goto fail;

@@ -17,6 +17,7 @@ struct slot {
 	bool used;
 	bool tomb; /* was used: probing continues past it */
 	mm_session s;
+	char totp_pending[41]; /* hex secret of a TOTP enrolment begun in this session, "" = none */
 };
 
 struct mm_auth {
@@ -33,12 +34,26 @@ struct mm_auth {
 
 struct op;
 int auth_hash(const mm_auth *a, const char *pw, size_t n, char out[crypto_pwhash_STRBYTES], mm_err *err);
-int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, mm_session *s,
-		     mm_err *err);
+int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, bool must_change,
+		     mm_session *s, mm_err *err);
+/* Clear the must-change mark of the session of token (after the password changed). */
+void auth_session_changed(mm_auth *a, const char *token);
 /* End every session of user except the one of keep_token (may be NULL). */
 void auth_sessions_end_user(mm_auth *a, const char *user, const char *keep_token);
-/* Set (hex) or clear (NULL) an account's TOTP secret, with its ledger entry. */
-int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, mm_err *err);
+/*
+ * Set (hex) or clear (NULL) an account's TOTP secret, with its ledger
+ * entry; used_step is the last step counted as used (0 = none). Ends the
+ * account's sessions except the one of keep_token (may be NULL).
+ */
+int auth_set_totp(mm_auth *a, const char *by, const char *name, const char *secret_hex, int64_t used_step,
+		  const char *keep_token, mm_err *err);
+/*
+ * The TOTP enrolment secret kept with the session of token: set (hex),
+ * clear (set_hex ""), and/or read into get (41 bytes; "" when none).
+ * Fails MM_ENOTFOUND when token has no session; user (may be NULL)
+ * receives its account name.
+ */
+int auth_session_pending(mm_auth *a, const char *token, const char *set_hex, char *get, char *user, mm_err *err);
 /* The step of a valid, unused code near now_s, or -1. */
 int64_t auth_totp_match(const char *secret_hex, const char *code, int64_t last, int64_t now_s);
 int auth_logout_entry(mm_auth *a, const char *user, bool everywhere, mm_err *err);

@@ -43,6 +43,7 @@ typedef struct mm_session {
 	int64_t created_ns;
 	int64_t idle_deadline_ns;
 	int64_t absolute_deadline_ns;
+	bool must_change; /* the password is a one-time one an administrator set: change it first */
 } mm_session;
 
 /*
@@ -70,6 +71,16 @@ int mm_auth_user_add(mm_auth *a, const char *by, const char *name, const char *r
 /* New password; ends every session of the account. */
 int mm_auth_user_passwd(mm_auth *a, const char *by, const char *name, const char *password, size_t plen,
 			mm_err *err) MM_MUST_USE;
+/*
+ * An administrator's reset: a one-time password the person must change at
+ * their next login (the account is marked must-change until they do; the
+ * server then allows nothing but the change, reading the session and
+ * logging out). Ends every session of the account. An
+ * "account.password-reset" entry records who reset whom, never the
+ * password. by may not reset their own account (MM_EINVAL).
+ */
+int mm_auth_user_reset(mm_auth *a, const char *by, const char *name, const char *password, size_t plen,
+		       mm_err *err) MM_MUST_USE;
 /* Disable (or enable again) an account; disabling ends its sessions and locks it out. */
 int mm_auth_user_disable(mm_auth *a, const char *by, const char *name, bool disabled, mm_err *err) MM_MUST_USE;
 /*
@@ -109,6 +120,29 @@ int mm_auth_login_totp(mm_auth *a, const char *name, const char *password, size_
 int mm_auth_user_totp(mm_auth *a, const char *by, const char *name, bool enable, char *b32, size_t b32len,
 		      mm_err *err) MM_MUST_USE;
 
+/*
+ * Enrolment from the account page, in three steps within one session:
+ * begin makes a new random 160-bit secret kept with the session of token
+ * only (not in force yet) and gives its base32 text (b32 >= 33 bytes) and
+ * the account name (user, MM_USER_NAME_MAX + 1 bytes); pending gives the
+ * same secret again (for the QR code); confirm checks a first code from
+ * the app against it (MM_EINVAL if wrong; MM_ENOTFOUND if nothing was
+ * begun) and only then turns TOTP on ("account.totp" entry, never the
+ * secret), ending the account's other sessions; that code counts as used.
+ */
+int mm_auth_totp_begin(mm_auth *a, const char *token, char *b32, size_t b32len, char *user, mm_err *err) MM_MUST_USE;
+int mm_auth_totp_pending(mm_auth *a, const char *token, char *b32, size_t b32len, char *user,
+			 mm_err *err) MM_MUST_USE;
+int mm_auth_totp_confirm(mm_auth *a, const char *token, const char *code, mm_err *err) MM_MUST_USE;
+/*
+ * Turn one's own TOTP off after checking the password (MM_EPERM and an
+ * "auth.password-failed" entry if wrong); an "account.totp" entry.
+ */
+int mm_auth_totp_disable(mm_auth *a, const char *token, const char *password, size_t plen,
+			 mm_err *err) MM_MUST_USE;
+/* Whether the account has TOTP on (false also when it does not exist). */
+bool mm_auth_user_has_totp(mm_auth *a, const char *name);
+
 /* RFC 6238 code of key at Unix time t (exposed for tests against the RFC's vectors). */
 uint32_t mm_auth_totp_code(const uint8_t *key, size_t n, uint64_t t, unsigned digits);
 
@@ -125,7 +159,11 @@ bool mm_auth_csrf_ok(const mm_session *s, const char *csrf);
  * of its account. MM_ENOTFOUND if the token has no session.
  */
 int mm_auth_logout(mm_auth *a, const char *token, bool everywhere, mm_err *err) MM_MUST_USE;
-/* Change one's own password after checking the current one; ends the other sessions. */
+/*
+ * Change one's own password after checking the current one; ends the other
+ * sessions, and clears the must-change mark (on the account and on this
+ * session). The new password must differ from the current one.
+ */
 int mm_auth_change_password(mm_auth *a, const char *token, const char *current, size_t clen,
 			    const char *password, size_t plen, mm_err *err) MM_MUST_USE;
 /* Record a refused request ("auth.denied"): who, what they tried. */

@@ -81,8 +81,8 @@ static void rehash_if_needed(mm_auth *a)
 	free(live);
 }
 
-int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, mm_session *s,
-		     mm_err *err)
+int auth_session_new(mm_auth *a, const char *user, const char *role, const char *tenant, bool must_change,
+		     mm_session *s, mm_err *err)
 {
 	uint8_t raw[32], key[MM_SHA256_LEN], csrf[32];
 	int rc = MM_OK;
@@ -98,6 +98,7 @@ int auth_session_new(mm_auth *a, const char *user, const char *role, const char 
 	s->created_ns = now;
 	s->idle_deadline_ns = now + a->cfg.idle_s * 1000000000LL;
 	s->absolute_deadline_ns = now + a->cfg.absolute_s * 1000000000LL;
+	s->must_change = must_change;
 
 	pthread_mutex_lock(&a->sess_lock);
 	/* sweep: expired sessions go, and the user's oldest beyond the limit */
@@ -165,6 +166,42 @@ int mm_auth_session(mm_auth *a, const char *token, mm_session *s, mm_err *err)
 	}
 	pthread_mutex_unlock(&a->sess_lock);
 	return rc;
+}
+
+int auth_session_pending(mm_auth *a, const char *token, const char *set_hex, char *get, char *user, mm_err *err)
+{
+	uint8_t key[MM_SHA256_LEN];
+	int rc = MM_OK;
+	if (!token_key(token, key))
+		return mm_err_set(err, MM_ENOTFOUND, "not logged in");
+	pthread_mutex_lock(&a->sess_lock);
+	struct slot *sl = find(a, key);
+	if (!sl || expired(sl, mm_now_ns())) {
+		rc = mm_err_set(err, MM_ENOTFOUND, "not logged in");
+	} else {
+		if (get)
+			memcpy(get, sl->totp_pending, sizeof sl->totp_pending);
+		if (set_hex) {
+			sodium_memzero(sl->totp_pending, sizeof sl->totp_pending);
+			snprintf(sl->totp_pending, sizeof sl->totp_pending, "%s", set_hex);
+		}
+		if (user)
+			snprintf(user, MM_USER_NAME_MAX + 1, "%s", sl->s.user);
+	}
+	pthread_mutex_unlock(&a->sess_lock);
+	return rc;
+}
+
+void auth_session_changed(mm_auth *a, const char *token)
+{
+	uint8_t key[MM_SHA256_LEN];
+	if (!token_key(token, key))
+		return;
+	pthread_mutex_lock(&a->sess_lock);
+	struct slot *sl = find(a, key);
+	if (sl)
+		sl->s.must_change = false;
+	pthread_mutex_unlock(&a->sess_lock);
 }
 
 bool mm_auth_csrf_ok(const mm_session *s, const char *csrf)

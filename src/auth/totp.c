@@ -92,10 +92,65 @@ int mm_auth_user_totp(mm_auth *a, const char *by, const char *name, bool enable,
 		return mm_err_set(err, MM_ENOTFOUND, "no account is named '%.64s'", name ? name : "");
 	mm_random(key, sizeof key);
 	mm_hex_encode(key, sizeof key, hex);
-	int rc = auth_set_totp(a, by, name, enable ? hex : NULL, err);
+	int rc = auth_set_totp(a, by, name, enable ? hex : NULL, 0, NULL, err);
 	if (!rc && enable)
 		base32(key, sizeof key, b32, b32len);
 	sodium_memzero(key, sizeof key);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
+int mm_auth_totp_begin(mm_auth *a, const char *token, char *b32, size_t b32len, char *user, mm_err *err)
+{
+	uint8_t key[20];
+	char hex[41];
+	if (!b32 || b32len < 33)
+		return mm_err_set(err, MM_EINVAL, "internal: TOTP secret buffer too small");
+	mm_random(key, sizeof key);
+	mm_hex_encode(key, sizeof key, hex);
+	int rc = auth_session_pending(a, token, hex, NULL, user, err);
+	if (!rc)
+		base32(key, sizeof key, b32, b32len);
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
+int mm_auth_totp_pending(mm_auth *a, const char *token, char *b32, size_t b32len, char *user, mm_err *err)
+{
+	char hex[41];
+	uint8_t key[20];
+	if (!b32 || b32len < 33)
+		return mm_err_set(err, MM_EINVAL, "internal: TOTP secret buffer too small");
+	int rc = auth_session_pending(a, token, NULL, hex, user, err);
+	if (!rc && !hex[0])
+		rc = mm_err_set(err, MM_ENOTFOUND, "no two-step login set-up was begun in this session");
+	if (!rc && !mm_hex_decode(hex, 40, key, sizeof key))
+		rc = mm_err_set(err, MM_EINVAL, "internal: pending TOTP secret damaged");
+	if (!rc)
+		base32(key, sizeof key, b32, b32len);
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(hex, sizeof hex);
+	return rc;
+}
+
+int mm_auth_totp_confirm(mm_auth *a, const char *token, const char *code, mm_err *err)
+{
+	char hex[41], user[MM_USER_NAME_MAX + 1];
+	int rc = auth_session_pending(a, token, NULL, hex, user, err);
+	if (!rc && !hex[0])
+		rc = mm_err_set(err, MM_ENOTFOUND, "no two-step login set-up was begun in this session");
+	if (rc)
+		goto out;
+	int64_t step = auth_totp_match(hex, code, 0, mm_now_ns() / 1000000000LL);
+	if (step < 0) {
+		rc = mm_err_set(err, MM_EINVAL, "the code does not match (6 digits from the app, within 30 seconds)");
+		goto out;
+	}
+	/* the confirming code counts as used: it cannot log in again */
+	if (!(rc = auth_set_totp(a, user, user, hex, step, token, err)))
+		rc = auth_session_pending(a, token, "", NULL, NULL, err);
+out:
 	sodium_memzero(hex, sizeof hex);
 	return rc;
 }

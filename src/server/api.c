@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "server/server_int.h"
+#include "qr/mm_qr.h"
 #include "base/banned.h"
 
 /* ---- helpers ---- */
@@ -87,11 +88,12 @@ static void session_cookie(struct ctx *x, const char *token, int64_t max_age)
 
 static json_t *session_json(const struct ctx *x, const mm_session *s)
 {
-	(void)x;
 	int64_t now = mm_now_ns();
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "user", s->user, "role", s->role, "tenant", s->tenant,
-			 "csrf", s->csrf, "idle_expires_in_s", (json_int_t)((s->idle_deadline_ns - now) / 1000000000LL),
-			 "expires_in_s", (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL));
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:b}", "user", s->user, "role", s->role, "tenant",
+			 s->tenant, "csrf", s->csrf, "idle_expires_in_s",
+			 (json_int_t)((s->idle_deadline_ns - now) / 1000000000LL), "expires_in_s",
+			 (json_int_t)((s->absolute_deadline_ns - now) / 1000000000LL), "must_change", s->must_change,
+			 "totp", mm_auth_user_has_totp(x->srv->auth, s->user));
 }
 
 /* ---- sessions ---- */
@@ -269,31 +271,33 @@ static void do_list(struct ctx *x)
 		.limit = limit,
 	};
 	mm_actor who = actor_of(x);
-	mm_buf b;
-	mm_buf_init(&b, READ_MAX);
 	mm_err e;
 	mm_err_clear(&e);
 	uint64_t total = 0;
-	json_t *items = NULL;
-	/* filtering, sorting and paging happen in the database: only the page is read */
-	if (mm_store_query_page(x->srv->store, &who, x->route.arg, &query, &b, &total, &e)) {
+	/*
+	 * Filtering, sorting and paging happen in the database, and the store
+	 * writes the page's JSON straight into the reply: nothing is parsed
+	 * again here. The object is {"items":[...],"total":T,"offset":O,"limit":L}.
+	 */
+	mm_buf *out = &x->rp->body;
+	mm_buf_reset(out);
+	if (mm_buf_puts(out, "{\"items\":")) {
+		reply_error(x, 500, "internal", NULL);
+		return;
+	}
+	if (mm_store_query_page(x->srv->store, &who, x->route.arg, &query, out, &total, &e)) {
 		if (e.code == MM_EINVAL && strncmp(e.msg, "unknown kind", 12) == 0)
 			e.code = MM_ENOTFOUND; /* an unknown kind is a missing resource */
 		reply_mm_error(x, &e);
-		goto out;
+		return;
 	}
-	json_error_t je;
-	items = json_loadb((const char *)b.p, b.len, 0, &je);
-	if (!json_is_array(items)) {
+	if (mm_buf_printf(out, ",\"total\":%llu,\"offset\":%llu,\"limit\":%llu}", (unsigned long long)total,
+			  (unsigned long long)offset, (unsigned long long)limit)) {
 		reply_error(x, 500, "internal", NULL);
-		goto out;
+		return;
 	}
-	reply_obj(x, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "offset",
-				    (json_int_t)offset, "limit", (json_int_t)limit));
-	items = NULL;
-out:
-	json_decref(items);
-	mm_buf_release(&b);
+	x->rp->status = 200;
+	x->rp->ctype = "application/json; charset=utf-8";
 }
 
 static void write_error(struct ctx *x, const mm_err *e, const char *what, const char *subject)
@@ -647,6 +651,116 @@ static void do_user_passwd(struct ctx *x)
 	json_decref(o);
 }
 
+/* An administrator sets a one-time password for another account of their organisation. */
+static void do_user_reset(struct ctx *x)
+{
+	if (!is_admin(x, "account.password-reset", x->route.arg) || !same_tenant_account(x, x->route.arg))
+		return;
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	json_t *pw = json_object_get(o, "password");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!json_is_string(pw))
+		reply_error(x, 400, "bad_request", "\"password\" (the one-time password) is a required string");
+	else if (mm_auth_user_reset(x->srv->auth, x->sess.user, x->route.arg, json_string_value(pw),
+				    json_string_length(pw), &e))
+		reply_mm_error(x, &e);
+	else /* the password is never echoed */
+		reply_obj(x, 200, json_pack("{s:s, s:b}", "name", x->route.arg, "must_change", 1));
+	json_decref(o);
+}
+
+/* ---- two-step login (TOTP) enrolment from the account page ---- */
+
+/* The otpauth:// URI an authenticator app takes (names are [A-Za-z0-9._@-]: nothing to escape). */
+static void otpauth_uri(char *out, size_t n, const char *user, const char *b32)
+{
+	snprintf(out, n, "otpauth://totp/mamori:%s?secret=%s&issuer=mamori&algorithm=SHA1&digits=6&period=30", user, b32);
+}
+
+static void do_totp_begin(struct ctx *x)
+{
+	char b32[48], user[MM_USER_NAME_MAX + 1], uri[256];
+	mm_err e;
+	mm_err_clear(&e);
+	if (mm_auth_totp_begin(x->srv->auth, x->token, b32, sizeof b32, user, &e)) {
+		reply_mm_error(x, &e);
+		return;
+	}
+	otpauth_uri(uri, sizeof uri, user, b32);
+	/* shown once, to its owner, to type into the app; never stored outside the session until confirmed */
+	reply_obj(x, 200, json_pack("{s:s, s:s, s:s}", "secret", b32, "uri", uri, "qr", "/api/v1/session/totp/qr.svg"));
+	sodium_memzero(b32, sizeof b32);
+	sodium_memzero(uri, sizeof uri);
+}
+
+static void do_totp_qr(struct ctx *x)
+{
+	char b32[48], user[MM_USER_NAME_MAX + 1], uri[256];
+	mm_err e;
+	mm_err_clear(&e);
+	mm_qr q;
+	if (mm_auth_totp_pending(x->srv->auth, x->token, b32, sizeof b32, user, &e)) {
+		reply_mm_error(x, &e);
+		return;
+	}
+	otpauth_uri(uri, sizeof uri, user, b32);
+	mm_buf_reset(&x->rp->body);
+	if (mm_qr_encode(uri, strlen(uri), -1, &q, &e) || mm_qr_svg(&q, 4, &x->rp->body, &e)) {
+		reply_mm_error(x, &e);
+	} else {
+		x->rp->status = 200;
+		x->rp->ctype = "image/svg+xml"; /* no script in it, and the CSP forbids any */
+	}
+	sodium_memzero(&q, sizeof q);
+	sodium_memzero(b32, sizeof b32);
+	sodium_memzero(uri, sizeof uri);
+}
+
+static void do_totp_confirm(struct ctx *x)
+{
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	const char *code = str_member(o, "totp");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!code)
+		reply_error(x, 400, "bad_request", "\"totp\" (the 6-digit code from the app) is required");
+	else if (mm_auth_totp_confirm(x->srv->auth, x->token, code, &e))
+		reply_mm_error(x, &e);
+	else
+		reply_obj(x, 200, json_pack("{s:b}", "totp", 1));
+	json_decref(o);
+}
+
+static void do_totp_disable(struct ctx *x)
+{
+	json_t *o = body_object(x);
+	if (!o)
+		return;
+	json_t *pw = json_object_get(o, "password");
+	mm_err e;
+	mm_err_clear(&e);
+	if (!json_is_string(pw))
+		reply_error(x, 400, "bad_request", "\"password\" is a required string");
+	else if (mm_auth_totp_disable(x->srv->auth, x->token, json_string_value(pw), json_string_length(pw), &e))
+		reply_error(x, e.code == MM_EPERM ? 403 : e.code == MM_ENOTFOUND ? 404 : 500,
+			    e.code == MM_EPERM ? "login_failed" : e.code == MM_ENOTFOUND ? "not_found" : "internal",
+			    e.code == MM_EPERM || e.code == MM_ENOTFOUND ? e.msg : NULL);
+	else
+		reply_obj(x, 200, json_pack("{s:b}", "totp", 0));
+	json_decref(o);
+}
+
+/* While a one-time password is unchanged, only these are allowed. */
+static bool allowed_before_change(mm_route_id id)
+{
+	return id == MM_R_SESSION_GET || id == MM_R_SESSION_LOGOUT || id == MM_R_SESSIONS_LOGOUT || id == MM_R_PASSWORD;
+}
+
 /* ---- dispatch ---- */
 
 void api_dispatch(struct ctx *x)
@@ -683,6 +797,10 @@ void api_dispatch(struct ctx *x)
 		reply_error(x, 403, "csrf", "missing or wrong X-CSRF-Token header");
 		return;
 	}
+	if (x->sess.must_change && !allowed_before_change(r->id)) {
+		reply_error(x, 403, "password_change_required", "PUT /api/v1/session/password first");
+		return;
+	}
 	switch (r->id) {
 	case MM_R_SESSION_GET: reply_obj(x, 200, session_json(x, &x->sess)); break;
 	case MM_R_SESSION_LOGOUT: do_logout(x, false); break;
@@ -704,6 +822,11 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_DISABLE: do_user_disable(x, true); break;
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
+	case MM_R_USER_RESET: do_user_reset(x); break;
+	case MM_R_TOTP_BEGIN: do_totp_begin(x); break;
+	case MM_R_TOTP_QR: do_totp_qr(x); break;
+	case MM_R_TOTP_CONFIRM: do_totp_confirm(x); break;
+	case MM_R_TOTP_DISABLE: do_totp_disable(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

@@ -23,6 +23,14 @@
 
 typedef struct mm_server mm_server;
 
+/*
+ * Called by mm_server_start once the sockets are bound and the
+ * certificate, key and web files are read, before any HTTP thread starts
+ * (so that what it installs covers them all): mamori serve drops root
+ * and confines the process here. A non-OK return stops the start.
+ */
+typedef int (*mm_server_confine_fn)(void *ctx, mm_err *err);
+
 typedef struct mm_server_config {
 	const char *listen;          /* "ADDR:PORT" (IPv6 as "[::1]:8443"); port 0 picks a free one */
 	const char *redirect_listen; /* optional plain-HTTP listener that only redirects; NULL = none */
@@ -32,6 +40,8 @@ typedef struct mm_server_config {
 	const char *schema_dir;      /* the store's schema folder (state titles); NULL = none */
 	const char *origin;          /* public origin for the redirect ("https://host:port"); NULL = from listen */
 	unsigned threads;            /* worker threads; 0 = number of CPUs (at least 2) */
+	mm_server_confine_fn confine; /* optional; see above */
+	void *confine_ctx;
 } mm_server_config;
 
 /*
@@ -49,6 +59,57 @@ uint16_t mm_server_redirect_port(const mm_server *srv);
  * caller then closes the store (which signs the final checkpoint).
  */
 void mm_server_stop(mm_server *srv);
+
+/* ---- least privilege (sandbox.c) ---- */
+
+#include <sys/types.h>
+
+/* uid and gid of an unprivileged user (uid 0 or gid 0 refused). */
+int mm_server_user(const char *name, uid_t *uid, gid_t *gid, mm_err *err) MM_MUST_USE;
+/*
+ * From root to user name for good: supplementary groups, then gid, then
+ * uid (real, effective and saved), verified afterwards — every id is the
+ * user's and setuid(0) fails. Also makes the process non-dumpable.
+ */
+int mm_server_drop_root(const char *name, mm_err *err) MM_MUST_USE;
+/*
+ * Give the data the server writes to uid:gid before dropping root: the
+ * database, its -wal and -shm, the serve lock, and the attachments
+ * folder (made if missing) with its files. Links are not followed.
+ */
+int mm_server_give_data(const char *db, const char *attach_dir, uid_t uid, gid_t gid, mm_err *err) MM_MUST_USE;
+
+/*
+ * True when uid:gid (without other groups) may search every folder from
+ * / down to dir, so that the server can still open its files there after
+ * the drop; otherwise blocked names the first folder that stops it.
+ */
+bool mm_server_user_reaches(const char *dir, uid_t uid, gid_t gid, char *blocked, size_t n);
+
+typedef enum mm_fs_access {
+	MM_FS_LIST,       /* a folder's names only */
+	MM_FS_READ,       /* read files (beneath a folder) */
+	MM_FS_READ_WRITE, /* read and write one existing file */
+	MM_FS_TREE,       /* read, write, make and remove files and folders beneath a folder */
+} mm_fs_access;
+typedef struct mm_fs_rule {
+	const char *path;
+	mm_fs_access access;
+} mm_fs_rule;
+/*
+ * Landlock: from now on this thread and those it starts reach only what
+ * rules allow (paths that do not exist are left out), and, from ABI 4,
+ * bind or connect no TCP port. *abi is the kernel's Landlock ABI, or 0
+ * when the kernel has none (then nothing is restricted and MM_OK is
+ * returned: the caller says so).
+ */
+int mm_server_landlock(const mm_fs_rule *rules, size_t n, int *abi, mm_err *err) MM_MUST_USE;
+/*
+ * Install the server's seccomp filter on every thread: only the system
+ * calls a running server makes are allowed; any other kills the whole
+ * process (SIGSYS). Sets no_new_privs.
+ */
+int mm_server_seccomp(mm_err *err) MM_MUST_USE;
 
 /* ---- request parsing (pure; no I/O) ---- */
 
@@ -107,6 +168,11 @@ typedef enum mm_route_id {
 	MM_R_USER_DISABLE,    /* POST   /api/v1/users/{name}/disable */
 	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
+	MM_R_USER_RESET,      /* POST   /api/v1/users/{name}/reset-password (one-time password) */
+	MM_R_TOTP_BEGIN,      /* POST   /api/v1/session/totp (enrolment: a new secret) */
+	MM_R_TOTP_QR,         /* GET    /api/v1/session/totp/qr.svg */
+	MM_R_TOTP_CONFIRM,    /* POST   /api/v1/session/totp/confirm */
+	MM_R_TOTP_DISABLE,    /* POST   /api/v1/session/totp/disable */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

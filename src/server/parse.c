@@ -264,6 +264,15 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 		id = pick(method, MM_R_SESSION_GET, MM_R_SESSION_LOGIN, N, N, MM_R_SESSION_LOGOUT);
 	} else if (strcmp(a, "session") == 0 && !has_c && strcmp(b, "password") == 0) {
 		id = pick(method, N, N, MM_R_PASSWORD, N, N);
+	} else if (strcmp(a, "session") == 0 && strcmp(b, "totp") == 0) {
+		if (!has_c)
+			id = pick(method, N, MM_R_TOTP_BEGIN, N, N, N);
+		else if (strcmp(c, "qr.svg") == 0)
+			id = pick(method, MM_R_TOTP_QR, N, N, N, N);
+		else if (strcmp(c, "confirm") == 0)
+			id = pick(method, N, MM_R_TOTP_CONFIRM, N, N, N);
+		else if (strcmp(c, "disable") == 0)
+			id = pick(method, N, MM_R_TOTP_DISABLE, N, N, N);
 	} else if (strcmp(a, "sessions") == 0 && !has_b) {
 		id = pick(method, N, N, N, N, MM_R_SESSIONS_LOGOUT);
 	} else if (strcmp(a, "schema") == 0 && !has_b) {
@@ -304,6 +313,8 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 			id = pick(method, N, MM_R_USER_ENABLE, N, N, N);
 		else if (strcmp(c, "password") == 0)
 			id = pick(method, N, N, MM_R_USER_PASSWD, N, N);
+		else if (strcmp(c, "reset-password") == 0)
+			id = pick(method, N, MM_R_USER_RESET, N, N, N);
 		arg = b;
 	}
 	r->id = id;

@@ -7,6 +7,8 @@
  * HTTPS; graceful stop.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,8 @@ static const struct {
 	{"locked", "アカウントがロックされています。しばらくしてから再度お試しください。",
 	 "The account is locked. Please try again later."},
 	{"forbidden", "この操作を行う権限がありません。", "You are not allowed to do this."},
+	{"password_change_required", "管理者が設定した一時パスワードです。先にパスワードを変更してください。",
+	 "Your password was set by an administrator for one use. Please change it first."},
 	{"csrf", "画面を再読み込みしてから操作してください。", "Please reload the page and try again."},
 	{"origin", "他のサイトからの操作は受け付けません。", "Requests from other sites are refused."},
 	{"not_found", "見つかりません。", "Not found."},
@@ -327,6 +331,37 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, char *host, 
 	return MM_OK;
 }
 
+/*
+ * A bound, listening, non-blocking socket: bound here rather than by the
+ * daemon so that root can be dropped and the process confined between
+ * binding and the start of the HTTP threads.
+ */
+static int listen_on(const struct sockaddr_storage *ss, const char *what, mm_err *err)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+	    bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 511)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -mm_err_set(err, MM_EIO, "cannot serve %s: %s", what, strerror(e));
+	}
+	return fd;
+}
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 /* State titles are in the schema files but not in mm_kind: read them once. */
 static void load_state_titles(mm_server *srv, const char *dir)
 {
@@ -370,7 +405,11 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	struct sockaddr_storage ss;
 	char host[256];
 	uint16_t port;
-	if ((rc = resolve(cfg->listen ? cfg->listen : "127.0.0.1:8443", &ss, host, sizeof host, &port, err)))
+	int lfd = -1, rfd = -1;
+	const char *listen_s = cfg->listen ? cfg->listen : "127.0.0.1:8443";
+	char what[320];
+	struct sockaddr_storage rs;
+	if ((rc = resolve(listen_s, &ss, host, sizeof host, &port, err)))
 		goto fail;
 	if ((rc = mm_file_read(cfg->cert_path, 1u << 20, &cert, err)) ||
 	    (rc = mm_file_read(cfg->key_path, 1u << 20, &key, err)))
@@ -380,6 +419,26 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	if ((rc = web_load(srv, cfg->web_dir ? cfg->web_dir : MM_WEB_DIR, err)))
 		goto fail;
 	load_state_titles(srv, cfg->schema_dir);
+	snprintf(what, sizeof what, "HTTPS on %s", listen_s);
+	if ((lfd = listen_on(&ss, what, err)) < 0) {
+		rc = -lfd;
+		goto fail;
+	}
+	srv->port = bound_port(lfd);
+	if (cfg->redirect_listen) {
+		char rhost[256];
+		uint16_t rport;
+		if ((rc = resolve(cfg->redirect_listen, &rs, rhost, sizeof rhost, &rport, err)))
+			goto fail;
+		snprintf(what, sizeof what, "plain HTTP redirects on %s", cfg->redirect_listen);
+		if ((rfd = listen_on(&rs, what, err)) < 0) {
+			rc = -rfd;
+			goto fail;
+		}
+	}
+	/* bound, files read: drop root and confine the process before any thread starts */
+	if (cfg->confine && (rc = cfg->confine(cfg->confine_ctx, err)))
+		goto fail;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cfg->threads ? cfg->threads : (unsigned)(ncpu < 2 ? 2 : ncpu);
 	if (threads > MM_HTTP_THREADS_MAX)
@@ -388,7 +447,7 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->d = MHD_start_daemon(
-		flags, port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		flags, port, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, lfd,
 		MHD_OPTION_HTTPS_MEM_CERT, srv->cert, MHD_OPTION_HTTPS_MEM_KEY, srv->key, MHD_OPTION_HTTPS_PRIORITIES,
 		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)MM_HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -396,14 +455,11 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MM_HTTP_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, srv, MHD_OPTION_END);
 	if (!srv->d) {
-		rc = mm_err_set(err, MM_EIO,
-				"cannot serve HTTPS on %s (address in use, not permitted, or the certificate %s"
-				" and key %s do not load)",
-				cfg->listen ? cfg->listen : "127.0.0.1:8443", cfg->cert_path, cfg->key_path);
+		rc = mm_err_set(err, MM_EIO, "cannot serve HTTPS on %s (the certificate %s and key %s do not load)",
+				listen_s, cfg->cert_path, cfg->key_path);
 		goto fail;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di ? di->port : port;
+	lfd = -1; /* the daemon's now */
 	if (cfg->origin)
 		snprintf(srv->origin, sizeof srv->origin, "%s", cfg->origin);
 	else if (ss.ss_family == AF_INET6)
@@ -411,25 +467,25 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	else
 		snprintf(srv->origin, sizeof srv->origin, "https://%s:%u", host, srv->port);
 	snprintf(srv->location, sizeof srv->location, "%s/", srv->origin);
-	if (cfg->redirect_listen) {
-		struct sockaddr_storage rs;
-		char rhost[256];
-		uint16_t rport;
-		if ((rc = resolve(cfg->redirect_listen, &rs, rhost, sizeof rhost, &rport, err)))
-			goto fail;
+	if (rfd >= 0) {
 		srv->redir = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | (rs.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-					      rport, NULL, NULL, on_redirect, srv, MHD_OPTION_SOCK_ADDR,
-					      (struct sockaddr *)&rs, MHD_OPTION_CONNECTION_LIMIT, 64u,
+					      0, NULL, NULL, on_redirect, srv, MHD_OPTION_LISTEN_SOCKET, rfd,
+					      MHD_OPTION_CONNECTION_LIMIT, 64u,
 					      MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 					      (size_t)8192, MHD_OPTION_END);
 		if (!srv->redir) {
 			rc = mm_err_set(err, MM_EIO, "cannot listen on %s for redirects", cfg->redirect_listen);
 			goto fail;
 		}
+		rfd = -1;
 	}
 	*out = srv;
 	return MM_OK;
 fail:
+	if (lfd >= 0)
+		close(lfd);
+	if (rfd >= 0)
+		close(rfd);
 	mm_buf_wipe(&cert);
 	mm_buf_wipe(&key);
 	if (srv->d)
@@ -446,8 +502,8 @@ uint16_t mm_server_port(const mm_server *srv)
 
 uint16_t mm_server_redirect_port(const mm_server *srv)
 {
-	const union MHD_DaemonInfo *di = srv->redir ? MHD_get_daemon_info(srv->redir, MHD_DAEMON_INFO_BIND_PORT) : NULL;
-	return di ? di->port : 0;
+	const union MHD_DaemonInfo *di = srv->redir ? MHD_get_daemon_info(srv->redir, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
+	return di ? bound_port(di->listen_fd) : 0;
 }
 
 void mm_server_stop(mm_server *srv)
@@ -458,12 +514,14 @@ void mm_server_stop(mm_server *srv)
 	if (srv->redir)
 		MHD_stop_daemon(srv->redir);
 	if (srv->d) {
-		MHD_quiesce_daemon(srv->d); /* no new connections */
+		MHD_socket ls = MHD_quiesce_daemon(srv->d); /* no new connections; the socket is ours again */
 		for (int i = 0; i < MM_SHUTDOWN_WAIT_SECONDS * 100 && atomic_load(&srv->inflight) > 0; i++) {
 			struct timespec ts = {0, 10 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
 		MHD_stop_daemon(srv->d);
+		if (ls != MHD_INVALID_SOCKET)
+			close(ls);
 	}
 	web_free(srv);
 	json_decref(srv->state_titles);

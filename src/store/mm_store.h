@@ -136,8 +136,11 @@ typedef struct mm_store_query {
 } mm_store_query;
 
 /*
- * The page of who's records of kind that q selects, as a JSON array
- * appended to out, and in *total how many records match in all.
+ * The page of who's records of kind that q selects, as a compact JSON
+ * array appended to out (each record as mm_store_get gives it, written
+ * straight from the stored canonical text), and in *total how many
+ * records match in all. On error out is as it was. Statements are
+ * prepared once per read connection and reused.
  */
 int mm_store_query_page(mm_store *s, const mm_actor *who, const char *kind, const mm_store_query *q,
 			mm_buf *out, uint64_t *total, mm_err *err) MM_MUST_USE;

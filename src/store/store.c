@@ -229,8 +229,12 @@ int mm_store_close(mm_store *s, mm_err *err)
 	sqlite3_finalize(s->exists_rec);
 	sqlite3_finalize(s->exists_att);
 	sqlite3_finalize(s->count_kind);
-	for (size_t i = 0; i < s->nreaders; i++)
+	for (size_t i = 0; i < s->nreaders; i++) {
+		sqlite3_stmt *st; /* the read path keeps its prepared statements on the connection */
+		while ((st = sqlite3_next_stmt(s->readers[i], NULL)))
+			sqlite3_finalize(st);
 		sqlite3_close(s->readers[i]);
+	}
 	int rc = mm_ledger_close(s->l, err);
 	mm_schema_free(s->schema);
 	pthread_mutex_destroy(&s->pool_mu);

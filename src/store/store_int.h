@@ -18,6 +18,20 @@ typedef struct proj {
 
 #define STORE_READERS_MAX 16
 
+/*
+ * read.c: the totals of recent page queries (tenant, kind, state; not
+ * text searches). A total is valid while the ledger's size is unchanged:
+ * every change of the record table is a ledger entry, so counting 1,000
+ * rows again for each page of an unchanged kind is work for nothing.
+ */
+#define STORE_COUNT_CACHE 32
+struct page_count {
+	bool used;
+	uint64_t gen; /* the ledger's last sequence number the total was counted at */
+	uint64_t total;
+	char key[MM_TENANT_MAX + MM_ID_MAX + MM_NAME_MAX + 4];
+};
+
 struct mm_store {
 	mm_ledger *l;
 	mm_schema *schema;
@@ -33,6 +47,9 @@ struct mm_store {
 	sqlite3 *readers[STORE_READERS_MAX];
 	bool reader_busy[STORE_READERS_MAX];
 	size_t nreaders;
+	/* guarded by pool_mu */
+	struct page_count counts[STORE_COUNT_CACHE];
+	unsigned counts_next;
 };
 
 /* Borrow a read-only connection (waits if all are busy); give it back with reader_put. */
@@ -52,6 +69,14 @@ static inline bool json_oom(const json_error_t *je)
 {
 	return json_error_code(je) == json_error_out_of_memory || je->text[0] == '\0';
 }
+
+/*
+ * read.c: ns since the epoch as mm_time_format(ns, 540, ...) writes it
+ * ("2026-04-01T09:00:00.000+09:00"), without stdio: a page formats two
+ * times a record. Returns the length (STORE_TIME_LEN for years 0..9999).
+ */
+#define STORE_TIME_LEN 29
+size_t store_time_format(int64_t ns, char out[STORE_TIME_LEN + 1]);
 
 /* Refuse malformed organisation names (reads and writes). */
 int check_tenant(const mm_actor *who, mm_err *err);

@@ -309,6 +309,62 @@ static void test_password_change_and_disable(void **state)
 	count_entries(NULL, secrets);
 }
 
+/*
+ * An administrator's reset leaves a one-time password: every session of
+ * the account ends, the next login's session is marked must_change (also
+ * after another login), and the mark goes only when the person changes
+ * it — to a different password. Entries for reset and change, no secrets.
+ */
+static void test_admin_reset(void **state)
+{
+	(void)state;
+	add("rita", "contractor-operator", NULL);
+	mm_session s1, s2, t;
+	mm_err err;
+	assert_int_equal(mm_auth_login(A, "rita", PW, strlen(PW), &s1, &err), MM_OK);
+	assert_false(s1.must_change);
+	const char *otp = "one time pass 0001", *np = "rita's own passphrase";
+	int resets = count_entries("account.password-reset", NULL), changes = count_entries("account.password", NULL);
+	assert_int_equal(mm_auth_user_reset(A, "boss", "rita", "short", 5, &err), MM_EINVAL);
+	assert_int_equal(mm_auth_user_reset(A, "rita", "rita", otp, strlen(otp), &err), MM_EINVAL); /* not oneself */
+	assert_int_equal(mm_auth_user_reset(A, "boss", "nobody-here", otp, strlen(otp), &err), MM_ENOTFOUND);
+	assert_int_equal(mm_auth_user_reset(A, "boss", "rita", otp, strlen(otp), &err), MM_OK);
+	assert_int_equal(count_entries("account.password-reset", NULL), resets + 1);
+	assert_int_equal(mm_auth_session(A, s1.token, &t, &err), MM_ENOTFOUND); /* sessions ended */
+	assert_int_equal(mm_auth_login(A, "rita", PW, strlen(PW), &s1, &err), MM_EPERM); /* old password gone */
+	assert_int_equal(mm_auth_login(A, "rita", otp, strlen(otp), &s1, &err), MM_OK);
+	assert_true(s1.must_change);
+	assert_int_equal(mm_auth_session(A, s1.token, &t, &err), MM_OK);
+	assert_true(t.must_change);
+	assert_int_equal(mm_auth_login(A, "rita", otp, strlen(otp), &s2, &err), MM_OK);
+	assert_true(s2.must_change); /* still marked at the next login */
+	/* the same password again is not a change */
+	assert_int_equal(mm_auth_change_password(A, s1.token, otp, strlen(otp), otp, strlen(otp), &err), MM_EINVAL);
+	assert_int_equal(mm_auth_change_password(A, s1.token, otp, strlen(otp), np, strlen(np), &err), MM_OK);
+	assert_int_equal(count_entries("account.password", NULL), changes + 1);
+	assert_int_equal(mm_auth_session(A, s1.token, &t, &err), MM_OK);
+	assert_false(t.must_change); /* this session may now do everything */
+	assert_int_equal(mm_auth_session(A, s2.token, &t, &err), MM_ENOTFOUND);
+	assert_int_equal(mm_auth_login(A, "rita", np, strlen(np), &s2, &err), MM_OK);
+	assert_false(s2.must_change);
+	/* the list tells the administrator who still has to change */
+	mm_buf b;
+	mm_buf_init(&b, 1 << 20);
+	assert_int_equal(mm_auth_user_reset(A, "boss", "rita", otp, strlen(otp), &err), MM_OK);
+	assert_int_equal(mm_auth_user_list(A, NULL, &b, &err), MM_OK);
+	json_error_t je;
+	json_t *arr = json_loadb((const char *)b.p, b.len, 0, &je), *v;
+	size_t i;
+	int marked = -1;
+	json_array_foreach(arr, i, v) if (strcmp(json_string_value(json_object_get(v, "name")), "rita") == 0) marked =
+		json_is_true(json_object_get(v, "must_change"));
+	assert_int_equal(marked, 1);
+	json_decref(arr);
+	mm_buf_release(&b);
+	const char *secrets[] = {PW, otp, np, NULL};
+	count_entries(NULL, secrets);
+}
+
 static void test_hostile_input(void **state)
 {
 	(void)state;
@@ -446,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_lockout_race),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_password_change_and_disable),
+		cmocka_unit_test(test_admin_reset),
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_denied_entry),
 		cmocka_unit_test(test_totp_vectors),

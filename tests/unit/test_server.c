@@ -96,6 +96,9 @@ static void test_routes(void **state)
 	expect_route("POST", "/api/v1/users", MM_R_USER_ADD, NULL);
 	expect_route("POST", "/api/v1/users/alice/disable", MM_R_USER_DISABLE, "alice");
 	expect_route("PUT", "/api/v1/users/alice/password", MM_R_USER_PASSWD, "alice");
+	expect_route("POST", "/api/v1/users/alice/reset-password", MM_R_USER_RESET, "alice");
+	expect_route("GET", "/api/v1/users/alice/reset-password", MM_R_BAD_METHOD, NULL);
+	expect_route("POST", "/api/v1/users/a%2fb/reset-password", MM_R_NONE, NULL);
 	/* wrong methods are 405, unknown or odd paths 404 */
 	expect_route("DELETE", "/api/v1/record/site-1", MM_R_BAD_METHOD, NULL);
 	expect_route("TRACE", "/api/v1/session", MM_R_BAD_METHOD, NULL);

@@ -7,6 +7,7 @@ import { api, setCsrf, whenLoggedOut } from './api.js';
 import { $, clear, h } from './dom.js';
 import { currentLang, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
+import { resetCard } from './account.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -51,6 +52,10 @@ function renderChrome() {
   $('#who').textContent = t('app.who', { user: me.user, role: t(`role.${me.role}`) });
   logout.hidden = false;
   logout.textContent = t('app.logout');
+  if (me.must_change) { // a one-time password: nothing but the change
+    nav.append(h('a', { href: '#/password' }, t('nav.password')));
+    return;
+  }
   nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
   for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
   nav.append(h('a', { href: '#/users' }, t('nav.users')));
@@ -97,8 +102,8 @@ function loginView(message) {
 
 async function startSession(s) {
   setCsrf(s.csrf);
-  me = { user: s.user, role: s.role, tenant: s.tenant };
-  schema = await api('GET', '/schema');
+  me = { user: s.user, role: s.role, tenant: s.tenant, must_change: !!s.must_change };
+  schema = me.must_change ? { kinds: [] } : await api('GET', '/schema');
   renderChrome();
 }
 
@@ -286,7 +291,8 @@ async function usersView() {
   const rows = users.map((u) => h('tr', {},
     h('td', {}, u.name), h('td', {}, t(`role.${u.role}`)), h('td', {}, u.tenant || t('users.default_org')),
     h('td', {}, u.last_login ? u.last_login.slice(0, 16).replace('T', ' ') : t('users.never')),
-    h('td', {}, u.disabled ? t('users.disabled') : u.locked_until ? t('users.locked') : t('users.active')),
+    h('td', {}, u.disabled ? t('users.disabled') : u.locked_until ? t('users.locked')
+      : u.must_change ? t('users.must_change') : t('users.active')),
     admin ? h('td', {}, u.name === me.user ? '' : h('button', {
       type: 'button', class: 'link',
       onclick: async () => {
@@ -319,6 +325,11 @@ async function usersView() {
       }
     });
     section.append(f);
+    const reset = resetCard(users, me, (who) => {
+      pendingNotice = null;
+      usersView().then(() => notice(t('reset.done', { name: who })));
+    });
+    if (reset) section.append(reset);
   }
   show(section);
 }
@@ -327,7 +338,8 @@ function passwordView() {
   const cur = h('input', { id: 'pw-current', type: 'password', required: true, autocomplete: 'current-password' });
   const pw = h('input', { id: 'pw-new', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
   const err = h('p', { class: 'error', role: 'alert' });
-  const f = h('form', { class: 'card narrow' }, h('h1', {}, t('nav.password')),
+  const f = h('form', { class: 'card narrow', id: 'password-form' }, h('h1', {}, t('nav.password')),
+    me.must_change ? h('p', { class: 'notice', id: 'must-change', role: 'status' }, t('password.must_change')) : null,
     h('label', { for: 'pw-current' }, t('password.current')), cur,
     h('label', { for: 'pw-new' }, t('password.new')), pw, h('p', { class: 'muted' }, t('password.rule')), err,
     h('button', { type: 'submit', class: 'primary' }, t('password.submit')));
@@ -344,8 +356,12 @@ function passwordView() {
     ev.preventDefault();
     try {
       await api('PUT', '/session/password', { current: cur.value, password: pw.value });
+      cur.value = '';
+      pw.value = '';
+      if (me.must_change) await startSession(await api('GET', '/session'));
       pendingNotice = t('password.done');
-      location.hash = '#/';
+      if (location.hash === '#/' || location.hash === '') { notice(pendingNotice); pendingNotice = null; route(); }
+      else location.hash = '#/';
     } catch (e) {
       err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
     }
@@ -365,6 +381,7 @@ async function route() {
   const [path, qs] = hash.split('?');
   const params = new URLSearchParams(qs || '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (me.must_change) return passwordView(); // the server refuses the rest anyway
   try {
     if (parts.length === 0) return await dashboard();
     if (parts[0] === 'kind' && parts.length === 2) return await listView(parts[1], params);
