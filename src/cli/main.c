@@ -25,6 +25,8 @@ static const struct group groups[] = {
 	{"serve", cmd_serve, "serve the HTTPS API and web UI"},
 	{"user", cmd_user, "add, disable and list the accounts of the web UI and API"},
 	{"demo", cmd_demo, "load the demo organisation built from 002 (22 sites, 182 devices)"},
+	{"enroll-token", cmd_enroll_token, "make a one-time token that enrolls an agent for an asset"},
+	{"import", cmd_import, "ingest an agent's offline signed report bundle"},
 };
 
 static void usage(FILE *f)

@@ -107,6 +107,8 @@ typedef enum mm_route_id {
 	MM_R_USER_DISABLE,    /* POST   /api/v1/users/{name}/disable */
 	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
+	MM_R_AGENT_ENROLL,    /* POST   /api/v1/agent/enroll (token, no session) */
+	MM_R_AGENT_REPORT,    /* POST   /api/v1/agent/report (signed envelope, no session) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 
