@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,6 +238,8 @@ static int dial(const mm_link_url *u, int *fd, mm_err *err)
 		struct timeval tv = {MM_LINK_TIMEOUT_SECONDS, 0};
 		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		int one = 1; /* the request goes out corked in whole records: no Nagle stall on its tail */
+		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (connect(s, a->ai_addr, a->ai_addrlen) != 0) {
 			e = errno;
 			close(s);
@@ -299,6 +303,7 @@ int mm_link_http_request(const mm_link_url *u, const uint8_t pin[MM_SHA256_LEN],
 	}
 	const uint8_t *parts[2] = {req.p, body};
 	size_t lens[2] = {req.len, n};
+	gnutls_record_cork(s); /* headers and body leave in full-size records */
 	for (int k = 0; k < 2; k++) {
 		size_t off = 0;
 		while (off < lens[k]) {
@@ -311,6 +316,16 @@ int mm_link_http_request(const mm_link_url *u, const uint8_t pin[MM_SHA256_LEN],
 			}
 			off += (size_t)w;
 		}
+	}
+	for (;;) {
+		int w = gnutls_record_uncork(s, GNUTLS_RECORD_WAIT);
+		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (w < 0) {
+			rc = mm_err_set(err, MM_EIO, "sending the request: %s", gnutls_strerror(w));
+			goto out;
+		}
+		break;
 	}
 	mm_buf_reset(raw);
 	for (;;) {
