@@ -62,11 +62,11 @@ out:
 	return rc;
 }
 
+/* Read a small file of dir into b (initialised by the caller), without its trailing newlines. */
 static int read_small(const char *dir, const char *name, mm_buf *b, mm_err *err)
 {
 	char p[4200];
 	int rc = path_of(dir, name, p, sizeof p, err);
-	mm_buf_init(b, MM_KEY_FILE_MAX);
 	if (!rc)
 		rc = mm_file_read(p, MM_KEY_FILE_MAX, b, err);
 	while (!rc && b->len && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == '\r'))
@@ -87,6 +87,9 @@ int mm_link_state_load(const char *dir, mm_link_state *st, mm_err *err)
 {
 	memset(st, 0, sizeof *st);
 	mm_buf k, l, c;
+	mm_buf_init(&k, MM_KEY_FILE_MAX);
+	mm_buf_init(&l, MM_KEY_FILE_MAX);
+	mm_buf_init(&c, MM_KEY_FILE_MAX);
 	int rc = read_small(dir, "agent.key", &k, err);
 	if (!rc)
 		rc = read_small(dir, "link.json", &l, err);

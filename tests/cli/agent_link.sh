@@ -125,6 +125,8 @@ att=$(jq -r .data.last_report "$T/ag.json")
 f=$(find "$T/m.db.attachments" -name "$att*" -type f | head -1)
 [ -n "$f" ] && [ "$(sha256sum <"$f" | cut -c1-64)" = "$att" ] || fail "attachment bytes"; ok
 [ "$(jq -r .format "$f")" = mamori-report/1 ] || fail "attachment is not the report"; ok
+pkb64=$(echo "$seedpk" | xxd -r -p | base64)
+[ "$(jq -r .signature.public_key "$f")" = "$pkb64" ] || fail "the report is not signed by the agent key"; ok
 R show --id "$item3" >"$T/it.json"
 [ "$(jq -r .state "$T/it.json")" = failed ] || fail "item 3 not failed: $(cat "$T/it.json")"; ok
 [ "$(jq -r .data.result "$T/it.json")" = fail ] || fail "item 3 result"; ok
@@ -231,5 +233,7 @@ expect_rc 2 "$A" run --root "$H/compliant"
 expect_err "--state"
 
 stop_server
+# the server ran clean (sanitizer builds report leaks and errors on its stderr)
+! grep -q "Sanitizer" "$T/serve.err" || { cat "$T/serve.err"; fail "the server reported a sanitizer error"; }; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"
 done_ok
