@@ -226,6 +226,34 @@ expect_rc 0 "$A" run --state "$T/s2" --root "$H/compliant" --site "$H/site.yaml"
 expect_rc 2 "$MAMORI" import --db "$DB" "$T/e.bin"
 expect_err "refused (wrong_asset)"
 
+# ---- the enrolled state verifies orders signed with the server's ledger key (FIM restore) ----
+python3 - "$T/m-ledger.key" "$T/ledger-order.key" <<'EOF' || fail "cannot convert the ledger key"
+import base64, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+seed = base64.b64decode(open(sys.argv[1]).read().strip().split('+', 4)[4])[1:]
+pk = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+    serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+open(sys.argv[2], 'w').write(base64.b64encode(seed + pk).decode() + '\n')
+EOF
+mkdir -p "$T/www"
+printf '<h1>窓口</h1>\n' >"$T/www/index.html"
+good=$(sha256sum <"$T/www/index.html" | cut -c1-64)
+expect_rc 0 "$A" fim baseline --protect "$T/www" --state "$T/fim"
+printf 'defaced\n' >"$T/www/index.html"
+now=$(date +%s)
+printf 'mamori-fim-restore-order v1\nid: ord-1\nhost: *\nissued: %s\nexpires: %s\nfile: %s %s\n' \
+  "$now" $((now + 600)) "$good" "$T/www/index.html" >"$T/ord.body"
+expect_rc 0 "$A" fim order sign --key "$T/ledger-order.key" --in "$T/ord.body" --out "$T/ord.order"
+expect_rc 0 "$A" fim restore --order "$T/ord.order" --protect "$T/www" --state "$T/fim" --order-key "$T/s2/server.pub"
+[ "$(sha256sum <"$T/www/index.html" | cut -c1-64)" = "$good" ] || fail "not restored with the enrolled server key"; ok
+# an order signed by any other key is refused with the enrolled key
+"$A" fim order keygen --secret "$T/other.key" --public "$T/other.pub" >/dev/null
+sed 's/ord-1/ord-2/' "$T/ord.body" >"$T/ord2.body"
+"$A" fim order sign --key "$T/other.key" --in "$T/ord2.body" --out "$T/ord2.order" >/dev/null
+expect_rc 2 "$A" fim restore --order "$T/ord2.order" --protect "$T/www" --state "$T/fim" --order-key "$T/s2/server.pub"
+expect_err "signature does not verify"
+
 # ---- run without enrollment or with bad state ----
 expect_rc 2 "$A" run --state "$T/nothing" --root "$H/compliant"
 expect_err "not an enrolled agent state"
