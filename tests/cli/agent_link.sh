@@ -125,7 +125,7 @@ att=$(jq -r .data.last_report "$T/ag.json")
 f=$(find "$T/m.db.attachments" -name "$att*" -type f | head -1)
 [ -n "$f" ] && [ "$(sha256sum <"$f" | cut -c1-64)" = "$att" ] || fail "attachment bytes"; ok
 [ "$(jq -r .format "$f")" = mamori-report/1 ] || fail "attachment is not the report"; ok
-pkb64=$(echo "$seedpk" | xxd -r -p | base64)
+pkb64=$(python3 -c "import base64,sys;print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$seedpk")
 [ "$(jq -r .signature.public_key "$f")" = "$pkb64" ] || fail "the report is not signed by the agent key"; ok
 R show --id "$item3" >"$T/it.json"
 [ "$(jq -r .state "$T/it.json")" = failed ] || fail "item 3 not failed: $(cat "$T/it.json")"; ok
@@ -227,14 +227,12 @@ expect_rc 2 "$MAMORI" import --db "$DB" "$T/e.bin"
 expect_err "refused (wrong_asset)"
 
 # ---- the enrolled state verifies orders signed with the server's ledger key (FIM restore) ----
-python3 - "$T/m-ledger.key" "$T/ledger-order.key" <<'EOF' || fail "cannot convert the ledger key"
+python3 - "$T/m-ledger.key" "$T/m-ledger.pub" "$T/ledger-order.key" <<'EOF' || fail "cannot convert the ledger key"
 import base64, sys
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives import serialization
+# signed-note keys: "PRIVATE+KEY+name+id+base64(1 ‖ seed)" and "name+id+base64(1 ‖ public key)"
 seed = base64.b64decode(open(sys.argv[1]).read().strip().split('+', 4)[4])[1:]
-pk = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
-    serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-open(sys.argv[2], 'w').write(base64.b64encode(seed + pk).decode() + '\n')
+pk = base64.b64decode(open(sys.argv[2]).read().strip().split('+', 2)[2])[1:]
+open(sys.argv[3], 'w').write(base64.b64encode(seed + pk).decode() + '\n')
 EOF
 mkdir -p "$T/www"
 printf '<h1>窓口</h1>\n' >"$T/www/index.html"
