@@ -559,7 +559,7 @@ static int check_agent(mm_store *s, const mm_actor *who, const mm_link_envelope 
 		if (memcmp(id, env->key_id, sizeof id) != 0)
 			refuse(res, "wrong_key", "the report is signed by another key than agent '%s' enrolled", env->agent);
 		else
-			refuse(res, "forged", "the signature does not verify with agent '%s''s enrolled key", env->agent);
+			refuse(res, "forged", "the signature does not verify with the key agent '%s' enrolled", env->agent);
 	} else if (last < 0 || env->counter <= (uint64_t)last) {
 		refuse(res, "replay", "counter %llu is not above %lld, the last accepted from agent '%s'",
 		       (unsigned long long)env->counter, (long long)last, env->agent);
