@@ -429,9 +429,9 @@ static const char *item_outcome(json_t *results, const char *label, const char *
 			const char *id = json_string_value(json_object_get(r, "id"));
 			const char *t = json_string_value(json_object_get(json_object_get(r, "title"), "ja"));
 			json_int_t cnt = json_integer_value(json_object_get(json_object_get(r, "evidence"), "count"));
-			if (mm_buf_printf(finding, "%s%s %s (%lld件)", nfail ? "; " : "不適合: ", id ? id : "?", t ? t : "",
-					  (long long)cnt))
-				mm_buf_reset(finding);
+			int full = mm_buf_printf(finding, "%s%s %s (%lld件)", nfail ? "; " : "不適合: ", id ? id : "?",
+						 t ? t : "", (long long)cnt);
+			(void)full; /* past the limit the finding keeps the checks listed so far (nothing is appended) */
 			nfail++;
 		} else if (strcmp(st, "not-applicable") == 0) {
 			nna++;

@@ -355,6 +355,109 @@ static void test_enroll_and_race(void **state)
 	assert_int_equal(mm_store_close(S, &err), MM_OK);
 }
 
+static const char *state_of(const char *id)
+{
+	static char st[64];
+	mm_buf b;
+	mm_buf_init(&b, 1u << 20);
+	mm_err err;
+	st[0] = 0;
+	if (mm_store_get(S, &admin, id, &b, &err) == MM_OK) {
+		const char *p = strstr((const char *)b.p, "\"state\": \"");
+		if (p)
+			snprintf(st, sizeof st, "%.*s", (int)strcspn(p + 10, "\""), p + 10);
+	}
+	mm_buf_release(&b);
+	return st;
+}
+
+/* The mapping of report results to inspection items (docs/agent-link.md "Inspection items"). */
+static void test_items(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("MM_TEST_TMP");
+	snprintf(dir, sizeof dir, "%s/linkitemsXXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/l.db", dir);
+	mm_store_paths p;
+	mm_err err;
+	if (mm_store_paths_for(db, NULL, &p, &err) || mm_store_init(db, &p, "test.example/items", "t", &err) ||
+	    mm_store_open(db, schema, MM_STORE_WRITE, &S, &err))
+		fail_msg("%s", err.msg);
+	char site[MM_ID_MAX + 1], asset[MM_ID_MAX + 1], camp[MM_ID_MAX + 1], json[512];
+	make("site", "{\"name\":\"s\"}", site);
+	snprintf(json, sizeof json, "{\"name\":\"cs\",\"site\":\"%s\",\"class\":\"cs-active\"}", site);
+	make("asset", json, asset);
+	make("inspection_campaign", "{\"title\":\"c\",\"fiscal_year\":2026}", camp);
+	struct {
+		const char *target;
+		int no;
+		const char *method, *want;
+	} items[] = {
+		{"terminal", 3, "automated", "passed"}, /* only not-applicable results */
+		{"terminal", 5, "automated", "open"},   /* an error result: left open */
+		{"cs", 4, "automated", "passed"},       /* pass and not-applicable */
+		{"cs", 6, "automated", "failed"},       /* one fail among passes */
+		{"cs", 9, "automated", "open"},         /* nothing in the report */
+		{"cs", 4, "manual", "open"},            /* manual items are people's */
+	};
+	char ids[6][MM_ID_MAX + 1];
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(json, sizeof json,
+			 "{\"campaign\":\"%s\",\"asset\":\"%s\",\"target\":\"%s\",\"item_no\":%d,\"item\":\"x\","
+			 "\"method\":\"%s\"}",
+			 camp, asset, items[i].target, items[i].no, items[i].method);
+		make("inspection_item", json, ids[i]);
+	}
+	uint8_t pin[32] = {0}, pk[32], sk[64], sig[64];
+	char token[MM_LINK_TOKEN_LEN + 1];
+	assert_int_equal(mm_link_token_issue(S, &admin, asset, 60, pin, token, &err), MM_OK);
+	mm_ed25519_keypair(pk, sk);
+	mm_link_enroll_sign(token, sk, sig);
+	mm_link_result res;
+	assert_int_equal(mm_link_enroll(S, token, pk, sig, NULL, &res, &err), MM_OK);
+	assert_null(res.code);
+	static const char rep[] =
+		"{\"format\":\"mamori-report/1\",\"summary\":{\"status\":\"fail\"},\"results\":["
+		"{\"id\":\"t3\",\"item\":\"002 別紙1 §4 端末3\",\"status\":\"not-applicable\"},"
+		"{\"id\":\"t5a\",\"item\":\"002 別紙1 §4 端末5\",\"status\":\"pass\"},"
+		"{\"id\":\"t5b\",\"item\":\"002 別紙1 §4 端末5\",\"status\":\"error\"},"
+		"{\"id\":\"c4a\",\"item\":\"002 別紙1 §4 CS4\",\"status\":\"pass\"},"
+		"{\"id\":\"c4b\",\"item\":\"002 別紙1 §4 CS4\",\"status\":\"not-applicable\"},"
+		"{\"id\":\"c6a\",\"item\":\"002 別紙1 §4 CS6\",\"status\":\"pass\"},"
+		"{\"id\":\"cs.06.services\",\"item\":\"002 別紙1 §4 CS6\",\"status\":\"fail\","
+		"\"title\":{\"ja\":\"不要なサービス\"},\"evidence\":{\"count\":2}},"
+		"{\"id\":\"c40\",\"item\":\"002 別紙1 §4 CS40\",\"status\":\"fail\"}]}";
+	mm_link_envelope e;
+	memset(&e, 0, sizeof e);
+	snprintf(e.asset, sizeof e.asset, "%s", asset);
+	snprintf(e.agent, sizeof e.agent, "%s", res.agent);
+	e.counter = 1;
+	e.report = (const uint8_t *)rep;
+	e.report_len = strlen(rep);
+	mm_buf b;
+	mm_buf_init(&b, MM_LINK_ENVELOPE_MAX);
+	assert_int_equal(mm_link_seal(&e, sk, &b, &err), MM_OK);
+	assert_int_equal(mm_link_ingest(S, b.p, b.len, &res, &err), MM_OK);
+	assert_null(res.code);
+	assert_false(res.pass);
+	assert_int_equal(res.items, 3);
+	for (size_t i = 0; i < 6; i++)
+		if (strcmp(state_of(ids[i]), items[i].want) != 0)
+			fail_msg("item %s %d (%s): %s, expected %s", items[i].target, items[i].no, items[i].method,
+				 state_of(ids[i]), items[i].want);
+	mm_buf out;
+	mm_buf_init(&out, 1u << 20);
+	assert_int_equal(mm_store_get(S, &admin, ids[3], &out, &err), MM_OK);
+	assert_non_null(strstr((const char *)out.p, "cs.06.services 不要なサービス (2件)"));
+	mm_buf_reset(&out);
+	assert_int_equal(mm_store_get(S, &admin, ids[0], &out, &err), MM_OK);
+	assert_non_null(strstr((const char *)out.p, "\"result\": \"not-applicable\""));
+	mm_buf_release(&out);
+	mm_buf_release(&b);
+	assert_int_equal(mm_store_close(S, &err), MM_OK);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -364,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_domain_separation), cmocka_unit_test(test_seal_limits),
 		cmocka_unit_test(test_token_parse),      cmocka_unit_test(test_http_parse),
 		cmocka_unit_test(test_url_parse),        cmocka_unit_test(test_enroll_and_race),
+		cmocka_unit_test(test_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
