@@ -57,5 +57,7 @@ int agent_cmd_check(int argc, char **argv);
 int agent_cmd_baseline(int argc, char **argv);
 int agent_cmd_facts(int argc, char **argv);
 int agent_cmd_fim(int argc, char **argv);
+int agent_cmd_enroll(int argc, char **argv);
+int agent_cmd_run(int argc, char **argv);
 
 #endif

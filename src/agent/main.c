@@ -20,6 +20,8 @@ static const struct command {
 	{"baseline", agent_cmd_baseline, "snapshot the approved configuration for drift checks"},
 	{"facts", agent_cmd_facts, "show the collected fact tables"},
 	{"fim", agent_cmd_fim, "file integrity: baseline, check, watch, restore"},
+	{"enroll", agent_cmd_enroll, "register this machine's key with the server (one-time token)"},
+	{"run", agent_cmd_run, "inspect, sign and upload the report (or write a bundle)"},
 };
 
 static void usage(FILE *f)

@@ -158,4 +158,16 @@
 #define MM_DEMO_MINUTES_MAX          527040     /* "@now-Nm": at most a year back */
 #define MM_OPS_LIST_MAX              (64u << 20) /* the JSON of every record of one kind, read by a campaign populate */
 
+/* ---- Agent link: enrollment, signed reports, bundles (src/link) ---- */
+#define MM_LINK_REPORT_MAX       (8u << 20)  /* one report's JSON bytes in an envelope */
+#define MM_LINK_HEADER_MAX       1024        /* the signed header of an envelope */
+#define MM_LINK_ENVELOPE_MAX     (MM_LINK_REPORT_MAX + MM_LINK_HEADER_MAX + 128) /* body / bundle file */
+#define MM_LINK_HTTP_HEADER_MAX  (16u << 10) /* status line and headers of a response the agent reads */
+#define MM_LINK_RESPONSE_MAX     (1u << 20)  /* a whole response the agent reads */
+#define MM_LINK_TIMEOUT_SECONDS  30          /* agent: connect, handshake, each read or write */
+#define MM_LINK_TOKEN_TTL_DEFAULT (24 * 3600) /* enrollment token lifetime (default) */
+#define MM_LINK_TOKEN_TTL_MAX    (30 * 24 * 3600)
+#define MM_LINK_HOSTNAME_MAX     253
+#define MM_LINK_ITEMS_MAX        10000       /* open inspection items examined per report */
+
 #endif

@@ -68,5 +68,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
+int cmd_enroll_token(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -26,6 +26,8 @@ static const struct group groups[] = {
 	{"user", cmd_user, "add, disable and list the accounts of the web UI and API"},
 	{"demo", cmd_demo, "load the demo organisation built from 002 (22 sites, 182 devices)"},
 	{"campaign", cmd_campaign, "make the checklist of an inspection campaign or a password rotation"},
+	{"enroll-token", cmd_enroll_token, "make a one-time token that enrolls an agent for an asset"},
+	{"import", cmd_import, "ingest an agent's offline signed report bundle"},
 };
 
 static void usage(FILE *f)

@@ -778,6 +778,10 @@ void api_dispatch(struct ctx *x)
 			return;
 		}
 	}
+	if (r->id == MM_R_AGENT_ENROLL || r->id == MM_R_AGENT_REPORT) {
+		agentapi_dispatch(x); /* authenticated by token or signature, never by cookie */
+		return;
+	}
 	if (r->id == MM_R_SESSION_LOGIN) {
 		do_login(x);
 		return;

@@ -173,6 +173,8 @@ typedef enum mm_route_id {
 	MM_R_TOTP_QR,         /* GET    /api/v1/session/totp/qr.svg */
 	MM_R_TOTP_CONFIRM,    /* POST   /api/v1/session/totp/confirm */
 	MM_R_TOTP_DISABLE,    /* POST   /api/v1/session/totp/disable */
+	MM_R_AGENT_ENROLL,    /* POST   /api/v1/agent/enroll (token, no session) */
+	MM_R_AGENT_REPORT,    /* POST   /api/v1/agent/report (signed envelope, no session) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `mamori-agent enroll --server https://HOST:PORT --token T --state DIR
+ * [--hostname NAME]`: make this machine's Ed25519 key, register it with the
+ * server over TLS pinned to the certificate the token names, and keep the
+ * key, the server's signing key and the link in DIR (docs/agent-link.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "agent/agent.h"
+#include "link/mm_link.h"
+#include "base/banned.h"
+
+static const char usage_text[] =
+	"usage: mamori-agent enroll --server https://HOST:PORT --token TOKEN --state DIR [--hostname NAME]\n"
+	"Registers this machine's new key for the asset the token names (`mamori enroll-token`).\n"
+	"Exit: 0 enrolled, 2 refused or error (nothing is kept).\n";
+
+/* The server's refusal as "code: detail", from a JSON error body. */
+static void print_refusal(const mm_link_response *r)
+{
+	json_error_t je;
+	json_t *o = json_loadb((const char *)r->body, r->body_len, 0, &je), *e = json_object_get(o, "error");
+	const char *code = json_string_value(json_object_get(e, "code"));
+	const char *detail = json_string_value(json_object_get(e, "detail"));
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	fprintf(stderr, "mamori-agent: error: the server refused (HTTP %u): %s: %s\n", r->status, code ? code : "?",
+		detail ? detail : msg ? msg : "no reason given");
+	json_decref(o);
+}
+
+int agent_cmd_enroll(int argc, char **argv)
+{
+	agent_args a;
+	if (agent_parse(&a, argc - 1, argv + 1, "server: token: state: hostname: help") != AGENT_OK)
+		return AGENT_USAGE;
+	if (agent_flag(&a, "help")) {
+		fputs(usage_text, stdout);
+		return AGENT_OK;
+	}
+	const char *server = agent_opt(&a, "server"), *token = agent_opt(&a, "token"), *dir = agent_opt(&a, "state");
+	if (a.npos)
+		return agent_error("unexpected argument '%s'", a.pos[0]);
+	if (!server || !token || !dir)
+		return agent_error("--server, --token and --state are required");
+	mm_err e;
+	mm_err_clear(&e);
+	mm_link_url u;
+	mm_link_state st;
+	memset(&st, 0, sizeof st);
+	uint8_t secret[MM_LINK_SECRET_LEN], pk[MM_ED25519_PK_LEN], sig[MM_ED25519_SIG_LEN];
+	char host[MM_LINK_HOSTNAME_MAX + 1] = "", pkhex[2 * MM_ED25519_PK_LEN + 1], sighex[2 * MM_ED25519_SIG_LEN + 1];
+	char *body = NULL;
+	json_t *resp = NULL;
+	mm_buf raw;
+	mm_buf_init(&raw, MM_LINK_RESPONSE_MAX);
+	int rc = AGENT_USAGE;
+	if (mm_link_url_parse(server, &u, &e) || mm_link_token_parse(token, st.pin, secret, &e))
+		goto out_err;
+	char keypath[4200];
+	snprintf(keypath, sizeof keypath, "%s/agent.key", dir);
+	if (mm_file_exists(keypath)) {
+		mm_err_set(&e, MM_EEXIST, "%s: already enrolled (use a new --state directory)", dir);
+		goto out_err;
+	}
+	mm_wipe(secret, sizeof secret);
+	if (agent_opt(&a, "hostname"))
+		snprintf(host, sizeof host, "%s", agent_opt(&a, "hostname"));
+	else if (gethostname(host, sizeof host) != 0)
+		host[0] = 0;
+	host[sizeof host - 1] = 0;
+	mm_ed25519_keypair(pk, st.sk);
+	mm_link_enroll_sign(token, st.sk, sig);
+	mm_hex_encode(pk, sizeof pk, pkhex);
+	mm_hex_encode(sig, sizeof sig, sighex);
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "public_key", pkhex, "proof", sighex, "hostname",
+				host);
+	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!body) {
+		mm_err_set(&e, MM_ENOMEM, "out of memory");
+		goto out_err;
+	}
+	mm_link_response r;
+	if (mm_link_http_request(&u, st.pin, "POST", "/api/v1/agent/enroll", "application/json", body, strlen(body),
+				 &raw, &r, &e))
+		goto out_err;
+	if (r.status != 201) {
+		print_refusal(&r);
+		goto out;
+	}
+	json_error_t je;
+	resp = json_loadb((const char *)r.body, r.body_len, JSON_REJECT_DUPLICATES, &je);
+	const char *agent = json_string_value(json_object_get(resp, "agent"));
+	const char *asset = json_string_value(json_object_get(resp, "asset"));
+	const char *tenant = json_string_value(json_object_get(resp, "tenant"));
+	const char *key = json_string_value(json_object_get(resp, "server_key"));
+	uint8_t server_key[MM_ED25519_PK_LEN + 8];
+	size_t klen = 0;
+	if (!mm_link_id_valid(agent, MM_ID_MAX) || !mm_link_id_valid(asset, MM_ID_MAX) || !tenant ||
+	    (tenant[0] && !mm_link_id_valid(tenant, MM_TENANT_MAX)) || !key ||
+	    !mm_base64_decode(key, strlen(key), server_key, sizeof server_key, &klen) || klen != MM_ED25519_PK_LEN) {
+		mm_err_set(&e, MM_EINVAL, "the server's enrollment answer lacks agent, asset, tenant or server_key");
+		goto out_err;
+	}
+	snprintf(st.server, sizeof st.server, "%s", server);
+	snprintf(st.agent, sizeof st.agent, "%s", agent);
+	snprintf(st.asset, sizeof st.asset, "%s", asset);
+	snprintf(st.tenant, sizeof st.tenant, "%s", tenant);
+	if (mm_link_state_create(dir, &st, server_key, &e))
+		goto out_err;
+	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", agent, asset, dir, dir);
+	rc = AGENT_OK;
+	goto out;
+out_err:
+	rc = agent_report(&e);
+out:
+	mm_link_state_wipe(&st);
+	json_decref(resp);
+	free(body);
+	mm_buf_release(&raw);
+	return rc;
+}
