@@ -79,6 +79,24 @@ typedef int (*mm_store_derive_fn)(void *ctx, const mm_kind *k, const char *state
 /* Install the deriver (one per store; NULL removes it). Call before writes start. */
 void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx);
 
+/*
+ * Reads for a deriver, inside the write it was called for (on that
+ * thread, in that transaction: what it reads is what the write commits
+ * against). Outside a deriver's call both fail MM_EUNSUPPORTED.
+ *
+ * mm_store_txn_before: the record as it was before this write — its state
+ * and data, borrowed until the deriver returns — or NULL and NULL when the
+ * write creates it.
+ */
+int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm_err *err) MM_MUST_USE;
+/*
+ * mm_store_txn_get: record id of kind in the writer's organisation.
+ * MM_ENOTFOUND if there is none. state receives its state and *data a new
+ * reference the caller releases.
+ */
+int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
+		     mm_err *err) MM_MUST_USE;
+
 mm_ledger *mm_store_ledger(mm_store *s);
 const mm_schema *mm_store_schema(mm_store *s);
 

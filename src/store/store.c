@@ -348,6 +348,8 @@ struct write {
 	char *payload;       /* owned; freed by the submitter */
 	mm_write_result *res;
 	bool lookup_error;   /* a reference lookup hit a database error */
+	const char *before_state; /* while the deriver runs: the record before this write (NULL: create) */
+	const json_t *before_data;
 };
 
 static void lookup_failed(struct write *w)
@@ -520,7 +522,13 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 			rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = s->derive(s->derive_ctx, k, state, data, err)))
+		w->before_state = w->op == OP_CREATE ? NULL : cur.state;
+		w->before_data = w->op == OP_CREATE ? NULL : cur.data;
+		s->txn_thread = pthread_self();
+		s->txn = w;
+		rc = s->derive(s->derive_ctx, k, state, data, err);
+		s->txn = NULL;
+		if (rc)
 			goto out;
 	}
 	w->lookup_error = false;
@@ -698,4 +706,65 @@ int mm_store_transition(mm_store *s, const mm_actor *who, const char *id_in, uin
 	struct write w = {.s = s, .op = OP_TRANSITION, .who = who, .id = id, .expected = expected_version,
 			  .what = what, .reason = reason, .res = res, .input = NULL};
 	return submit(&w, err);
+}
+
+/* ---- reads for the deriver, inside its write ---- */
+
+static const struct write *txn_of(mm_store *s)
+{
+	/* only the writing thread sets txn, so reading it here races with nobody that matters */
+	const struct write *w = s->txn;
+	return w && pthread_equal(s->txn_thread, pthread_self()) ? w : NULL;
+}
+
+int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm_err *err)
+{
+	const struct write *w = txn_of(s);
+	*state = NULL;
+	*data = NULL;
+	if (!w)
+		return mm_err_set(err, MM_EUNSUPPORTED, "internal: a transaction read outside a write's deriver");
+	*state = w->before_state;
+	*data = w->before_data;
+	return MM_OK;
+}
+
+int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
+		     mm_err *err)
+{
+	const struct write *w = txn_of(s);
+	sqlite3 *db = mm_ledger_db(s->l);
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	*data = NULL;
+	state[0] = '\0';
+	if (!w)
+		return mm_err_set(err, MM_EUNSUPPORTED, "internal: a transaction read outside a write's deriver");
+	if (sqlite3_prepare_v2(db, "SELECT state, data FROM record WHERE id = ? AND kind = ? AND tenant = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, write_tenant(w), -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		rc = r == SQLITE_DONE ? mm_err_set(err, MM_ENOTFOUND, "no %s record has id '%.128s'", kind, id)
+				      : mm_err_set(err, MM_EDB, "reading %.128s: %s", id, sqlite3_errmsg(db));
+		goto out;
+	}
+	const char *stt = (const char *)sqlite3_column_text(st, 0);
+	const char *text = (const char *)sqlite3_column_text(st, 1);
+	if (!stt || !text) {
+		rc = mm_err_set(err, MM_ENOMEM, "reading %.128s: out of memory", id);
+		goto out;
+	}
+	snprintf(state, MM_NAME_MAX + 1, "%s", stt);
+	json_error_t je;
+	*data = json_loads(text, 0, &je);
+	if (!*data)
+		rc = json_oom(&je) ? mm_err_set(err, MM_ENOMEM, "out of memory")
+				   : mm_err_set(err, MM_ECORRUPT, "record %.128s: stored data is not JSON", id);
+out:
+	sqlite3_finalize(st);
+	return rc;
 }
