@@ -114,6 +114,25 @@ typedef struct mm_write_result {
 int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const char *json, size_t n,
 		    const char *reason, mm_write_result *res, mm_err *err) MM_MUST_USE;
 
+/* Result of mm_store_create_all. */
+typedef struct mm_store_create_all_result {
+	size_t count;                 /* records created */
+	char first[MM_ID_MAX + 1];    /* first and last new id */
+	char last[MM_ID_MAX + 1];
+	uint64_t first_seq;           /* the first entry's sequence number; the others follow it */
+	size_t bad;                   /* on failure: index of the document refused (SIZE_MAX: none was) */
+} mm_store_create_all_result;
+
+/*
+ * Create one record of kind per object of the JSON array docs (1..
+ * MM_LEDGER_GROUP_MAX), all or nothing: in one transaction, each checked
+ * as mm_store_create checks it (schema, references, the deriver — and so
+ * seeing the ones before it); if any is refused, nothing is written,
+ * res->bad names its index and err says why. docs is borrowed.
+ */
+int mm_store_create_all(mm_store *s, const mm_actor *who, const char *kind, const json_t *docs, const char *reason,
+			mm_store_create_all_result *res, mm_err *err) MM_MUST_USE;
+
 /*
  * Update record id with a JSON merge patch (fields present replace, null
  * removes). expected_version must equal the current version (0 = whatever

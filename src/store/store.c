@@ -665,6 +665,71 @@ int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const ch
 	return submit(&w, err);
 }
 
+/* Several creates as one all-or-nothing write: the same write, with the next document each call. */
+struct write_all {
+	struct write w; /* first: the ledger's ctx is this */
+	const json_t *docs;
+	size_t next;
+	char first[MM_ID_MAX + 1];
+};
+
+static int create_all_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err)
+{
+	struct write_all *a = ctx;
+	a->w.input = json_array_get(a->docs, a->next);
+	int rc = write_apply(&a->w, db, seq, t, e, err);
+	if (rc)
+		return rc;
+	if (a->next == 0)
+		memcpy(a->first, a->w.res->id, sizeof a->first);
+	a->next++;
+	return MM_OK;
+}
+
+int mm_store_create_all(mm_store *s, const mm_actor *who, const char *kind, const json_t *docs, const char *reason,
+			mm_store_create_all_result *res, mm_err *err)
+{
+	memset(res, 0, sizeof *res);
+	int rc;
+	size_t i, n = json_array_size(docs);
+	const json_t *d;
+	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
+		return rc;
+	const mm_kind *k = mm_schema_kind(s->schema, kind);
+	if (!k)
+		return mm_err_set(err, MM_EINVAL, "unknown kind '%.64s'", kind);
+	if (!mm_kind_may_create(k, who->role))
+		return mm_err_set(err, MM_EPERM, "role '%s' may not create %s records", who->role, k->name);
+	if (!json_is_array(docs) || n == 0)
+		return mm_err_set(err, MM_EINVAL, "nothing to create");
+	if (n > MM_LEDGER_GROUP_MAX)
+		return mm_err_set(err, MM_ELIMIT, "%zu records in one write; at most %u are allowed", n,
+				  MM_LEDGER_GROUP_MAX);
+	/* a first check of each document outside the transaction, without taking the writer */
+	mm_schema_lookup none = {NULL, NULL, NULL};
+	json_array_foreach(docs, i, d) {
+		if ((rc = mm_schema_validate(k, d, &none, err)) || (rc = check_not_derived(k, d, err))) {
+			res->bad = i;
+			return rc;
+		}
+	}
+	mm_write_result last;
+	struct write_all a = {.w = {.s = s, .op = OP_CREATE, .who = who, .kind = k, .reason = reason, .res = &last},
+			      .docs = docs};
+	uint64_t seq;
+	rc = mm_ledger_submit_n(s->l, create_all_apply, &a, n, &seq, err);
+	free(a.w.payload);
+	if (rc) {
+		res->bad = a.next < n ? a.next : SIZE_MAX;
+		return rc;
+	}
+	res->count = n;
+	res->first_seq = seq;
+	memcpy(res->first, a.first, sizeof res->first);
+	memcpy(res->last, last.id, sizeof res->last);
+	return MM_OK;
+}
+
 /* Copy id first: callers may pass res->id of an earlier result as id. */
 static int copy_id(const char *id, char out[MM_ID_MAX + 1], mm_err *err)
 {
