@@ -225,6 +225,9 @@ static void do_schema(struct ctx *x)
 				       "may_update", mm_kind_may_update(k, x->sess.role));
 		if (kj && k->title)
 			json_object_set(kj, "title", k->title);
+		/* the service-level fields (due, status, reason), for the UI's live countdown */
+		if (kj && k->derive && json_object_get(k->derive, "sla"))
+			json_object_set(kj, "sla", json_object_get(k->derive, "sla"));
 		json_t *st = json_object_get(x->srv->state_titles, k->name);
 		if (kj && st)
 			json_object_set(kj, "state_titles", st);
@@ -704,6 +707,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_DISABLE: do_user_disable(x, true); break;
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
+	case MM_R_IMPORT: api_import(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

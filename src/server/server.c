@@ -184,6 +184,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp, bo
 
 static size_t body_limit(const mm_route *r)
 {
+	if (r->id == MM_R_IMPORT)
+		return MM_CSV_FILE_MAX;
 	return r->id == MM_R_ATTACH ? MM_HTTP_UPLOAD_MAX : MM_HTTP_BODY_MAX;
 }
 

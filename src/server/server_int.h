@@ -74,6 +74,9 @@ const char *ctx_header(struct ctx *x, const char *name);
 /* api.c: handle one authenticated (or login) API request. */
 void api_dispatch(struct ctx *x);
 
+/* import_api.c: POST /api/v1/records/{kind}/import, a CSV as records, all or nothing. */
+void api_import(struct ctx *x);
+
 /* web.c */
 int web_load(mm_server *srv, const char *dir, mm_err *err);
 void web_free(mm_server *srv);

@@ -7,6 +7,8 @@ import { api, setCsrf, whenLoggedOut } from './api.js';
 import { $, clear, h } from './dom.js';
 import { currentLang, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
+import { dueCard, dueCell, dueHead } from './countdown.js';
+import { importPanel } from './import.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -154,11 +156,12 @@ async function listView(kindName, params) {
     h('td', {}, h('a', { href: `#/record/${r.id}` }, r.id)),
     cols.map((f) => h('td', {}, r.data[f.name] ?? '')),
     h('td', {}, h('span', { class: `badge state-${r.state}` }, stateTitle(k, r.state))),
+    dueCell(k, r),
     h('td', {}, r.updated.slice(0, 16).replace('T', ' '))));
   const table = h('table', { class: 'records', id: 'records' },
     h('thead', {}, h('tr', {}, sortHead('id', 'ID'), cols.map((f) => sortHead(f.name, fieldTitle(f))),
-      sortHead('state', t('list.state')), sortHead('updated', t('list.updated')))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length + 3 }, t('list.empty')))));
+      sortHead('state', t('list.state')), dueHead(k), sortHead('updated', t('list.updated')))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length + (k.sla ? 4 : 3) }, t('list.empty')))));
   const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') },
     h('button', { type: 'button', disabled: offset === 0, onclick: () => go({ offset: String(Math.max(0, offset - PAGE)) }) }, t('list.prev')),
     h('span', {}, t('list.range', { from: data.total ? offset + 1 : 0, to: Math.min(offset + PAGE, data.total), total: data.total })),
@@ -166,7 +169,11 @@ async function listView(kindName, params) {
   show(h('section', {},
     h('div', { class: 'title-row' }, h('h1', {}, title(k.title, k.kind)),
       k.may_create ? h('a', { class: 'button primary', href: `#/kind/${kindName}/new`, id: 'new-record' }, t('list.new')) : null),
-    filter, h('div', { class: 'scroll' }, table), pager));
+    filter, h('div', { class: 'scroll' }, table), pager,
+    k.may_create ? importPanel(k, (r) => {
+      pendingNotice = t('import.done', { n: r.count, first: r.first, last: r.last });
+      go({ offset: '0', sort: 'id', order: 'desc' });
+    }) : null));
 }
 
 // ---- detail ----
@@ -228,6 +235,7 @@ async function detailView(id) {
       h('span', { class: `badge state-${r.state}`, id: 'record-state' }, stateTitle(k, r.state)),
       r.may_update ? h('a', { class: 'button', href: `#/record/${id}/edit`, id: 'edit-record' }, t('detail.edit')) : null),
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
+    dueCard(k, r, () => detailView(id)),
     dl,
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
     h('h2', {}, t('detail.history')),
