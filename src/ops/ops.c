@@ -9,14 +9,9 @@
 #include <time.h>
 
 #include "cal/mm_cal.h"
-#include "ops/mm_ops.h"
+#include "ops/ops_int.h"
 #include "base/banned.h"
 
-struct mm_ops {
-	mm_contract *contract;
-	int64_t now;     /* 0: the clock */
-	mm_store *store; /* set by mm_ops_install: roster rules read through it */
-};
 
 int mm_ops_new(const char *contract_path, mm_ops **out, mm_err *err)
 {
@@ -39,6 +34,7 @@ void mm_ops_free(mm_ops *o)
 	if (!o)
 		return;
 	mm_sla_contract_free(o->contract);
+	mm_wipe(o->sk, sizeof o->sk);
 	free(o);
 }
 
@@ -151,9 +147,43 @@ static int check_roster(const mm_kind *k, const json_t *ro, mm_err *err)
 	return MM_OK;
 }
 
+/* "restore_order": {"state", "asset", "host", "files", "order", "id", "expires", "valid_hours"}. */
+static int check_order(const mm_kind *k, const json_t *ro, mm_err *err)
+{
+	static const char *const keys[] = {"state", "asset", "host", "files", "order", "id", "expires", "valid_hours",
+					   NULL};
+	static const char *const P = "$.derive.restore_order";
+	int rc;
+	if (!ro)
+		return MM_OK;
+	if ((rc = check_keys(k, ro, P, keys, err)) || (rc = check_field_ref(k, ro, "asset", P, false, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "host", P, false, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "files", P, true, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "order", P, true, 1, err)) ||
+	    (rc = check_field_ref(k, ro, "id", P, true, 1, err)) ||
+	    (rc = check_field_ref(k, ro, "expires", P, true, 1, err)))
+		return rc;
+	const char *st = json_string_value(json_object_get(ro, "state"));
+	if (!st || !mm_kind_has_state(k, st))
+		return mm_err_set(err, MM_EINVAL, "%s: %s.state: must be a state of %s", k->file, P, k->name);
+	const json_t *h = json_object_get(ro, "valid_hours");
+	if (!json_is_integer(h) || json_integer_value(h) < 1 || json_integer_value(h) > 720)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.valid_hours: must be a whole number of hours, 1..720", k->file, P);
+	const mm_field *f = field_of(k, json_string_value(json_object_get(ro, "files")));
+	if (f->type != MM_F_LIST || !f->item || f->item->type != MM_F_STRING)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.files: '%s' must be a list of strings", k->file, P, f->name);
+	f = field_of(k, json_string_value(json_object_get(ro, "order")));
+	if (f->type != MM_F_TEXT)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.order: '%s' must be a text field", k->file, P, f->name);
+	f = field_of(k, json_string_value(json_object_get(ro, "expires")));
+	if (f->type != MM_F_DATETIME)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.expires: '%s' must be a datetime field", k->file, P, f->name);
+	return MM_OK;
+}
+
 static int check_derive(const mm_kind *k, mm_err *err)
 {
-	static const char *const top[] = {"sla", "require", "require_if", "roster", NULL};
+	static const char *const top[] = {"sla", "require", "require_if", "roster", "restore_order", NULL};
 	static const char *const sla[] = {"class", "class_value", "start", "done", "due", "status",
 					  "reason", "reason_states", NULL};
 	static const char *const rif[] = {"field", "equals", "require", "states", NULL};
@@ -222,7 +252,9 @@ static int check_derive(const mm_kind *k, mm_err *err)
 				return rc;
 		}
 	}
-	return check_roster(k, json_object_get(d, "roster"), err);
+	if ((rc = check_roster(k, json_object_get(d, "roster"), err)))
+		return rc;
+	return check_order(k, json_object_get(d, "restore_order"), err);
 }
 
 int mm_ops_check_schema(const mm_schema *s, mm_err *err)
@@ -485,6 +517,8 @@ int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, 
 		return rc;
 	if ((rc = derive_roster(o, k, state, data, err)))
 		return rc;
+	if ((rc = ops_derive_order(o, k, state, data, err)))
+		return rc;
 	if (json_object_get(k->derive, "sla") && (rc = derive_sla(o, k, state, data, err)))
 		return rc;
 	return MM_OK;
@@ -499,6 +533,11 @@ int mm_ops_install(mm_store *s, const char *contract_path, mm_ops **out, mm_err 
 	if ((rc = mm_ops_new(contract_path, out, err)))
 		return rc;
 	(*out)->store = s;
+	if (*mm_store_signer_path(s) && (rc = ops_load_signer(*out, mm_store_signer_path(s), err))) {
+		mm_ops_free(*out);
+		*out = NULL;
+		return rc;
+	}
 	mm_store_set_deriver(s, mm_ops_derive, *out);
 	return MM_OK;
 }

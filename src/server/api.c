@@ -228,6 +228,9 @@ static void do_schema(struct ctx *x)
 		/* the service-level fields (due, status, reason), for the UI's live countdown */
 		if (kj && k->derive && json_object_get(k->derive, "sla"))
 			json_object_set(kj, "sla", json_object_get(k->derive, "sla"));
+		/* a restore request's signed order is downloaded from /record/{id}/order */
+		if (kj && k->derive && json_object_get(k->derive, "restore_order"))
+			json_object_set(kj, "restore_order", json_object_get(k->derive, "restore_order"));
 		json_t *st = json_object_get(x->srv->state_titles, k->name);
 		if (kj && st)
 			json_object_set(kj, "state_titles", st);
@@ -708,6 +711,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
 	case MM_R_IMPORT: api_import(x); break;
+	case MM_R_RESTORE_ORDER: api_restore_order(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

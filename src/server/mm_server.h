@@ -109,6 +109,7 @@ typedef enum mm_route_id {
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
 	/* operations (src/server/import_api.c, restore_api.c) */
 	MM_R_IMPORT,          /* POST   /api/v1/records/{kind}/import (text/csv) */
+	MM_R_RESTORE_ORDER,   /* GET    /api/v1/record/{id}/order (the signed FIM restore order) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -98,6 +98,12 @@ int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[M
 		     mm_err *err) MM_MUST_USE;
 
 mm_ledger *mm_store_ledger(mm_store *s);
+/*
+ * The file of the ledger's signing key (as `mamori init` recorded it) when
+ * the store was opened with MM_STORE_WRITE, else "". The server signs FIM
+ * restore orders with it (docs/operations.md). Lives as long as s.
+ */
+const char *mm_store_signer_path(const mm_store *s);
 const mm_schema *mm_store_schema(mm_store *s);
 
 /* Result of a write. */

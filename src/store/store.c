@@ -16,6 +16,8 @@
 
 mm_ledger *mm_store_ledger(mm_store *s) { return s->l; }
 
+const char *mm_store_signer_path(const mm_store *s) { return s->signer_path; }
+
 void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx)
 {
 	s->derive = fn;
@@ -199,6 +201,7 @@ int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, m
 		s->l = NULL;
 		if ((rc = mm_ledger_open(db_path, key, &s->l, err)))
 			goto fail;
+		memcpy(s->signer_path, key, sizeof s->signer_path);
 	}
 	sqlite3 *db = mm_ledger_db(s->l);
 	if ((rc = proj_prepare(&s->live, db, "main", err)))

@@ -24,6 +24,7 @@ struct mm_store {
 	proj live;
 	char db_path[4096];
 	char attach_dir[4096];
+	char signer_path[4096]; /* the ledger's signing key file (opened for writing), else "" */
 	sqlite3_stmt *exists_rec, *exists_att, *count_kind;
 	mm_store_derive_fn derive;
 	void *derive_ctx;

@@ -347,6 +347,31 @@ try {
     await shot('erasure-certificate');
   });
 
+  // ---------------- FIM restore order from the municipality's approval ----------------
+  await step('restore request: the operator asks, the city approves, the approval carries the signed order', async () => {
+    await login('op');
+    const hash = sha256(Buffer.from('<h1>approved</h1>\n'));
+    const rr = await create('restore_request', { asset: ASSET, files: [`${hash} /srv/www/index.html`],
+      reason: 'FIM が /srv/www/index.html の改ざんを検知した。' });
+    await open(rr);
+    assert.equal(await page.locator('#transitions button[data-transition="approve"]').count(), 0, 'the operator cannot approve');
+    await login('city');
+    await open(rr);
+    await transition('approve', 'has no host name');
+    await login('op');
+    await edit(rr, { host: 'cs01' });
+    await login('city');
+    await open(rr);
+    await transition('approve');
+    await page.locator('#order-download').waitFor();
+    const order = await page.evaluate(async (id) => (await fetch(`/api/v1/record/${id}/order`)).text(), rr);
+    assert.match(order, /^mamori-fim-restore-order v1\nid: ord-[0-9a-f]{16}\nhost: cs01\n/);
+    assert.ok(order.includes(`file: ${hash} /srv/www/index.html\n`));
+    assert.match(order, /\nsignature: [A-Za-z0-9+/]{86}==\n$/);
+    assert.equal((await text('#order-text')), order.trim());
+    await shot('restore-order-issued');
+  });
+
   // ---------------- (f) CSV import through the UI ----------------
   await step('(f) the manager imports a roster CSV from Excel; a bad file imports nothing and names the line', async () => {
     await login('mgr');

@@ -8,7 +8,7 @@ import { $, clear, h } from './dom.js';
 import { currentLang, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
 import { dueCard, dueCell, dueHead } from './countdown.js';
-import { importPanel } from './import.js';
+import { importPanel, orderLink } from './import.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -195,6 +195,7 @@ async function detailView(id) {
     const v = r.data[f.name];
     let dd;
     if (f.type === 'attachment') dd = h('a', { href: `/api/v1/attachments/${v}`, download: '' }, t('detail.download'));
+    else if (k.restore_order && f.name === k.restore_order.order) dd = orderLink(r, v);
     else if (f.type === 'ref') dd = h('a', { href: `#/record/${v}` }, v);
     else dd = valueText(f, v);
     dl.append(h('dt', {}, fieldTitle(f)), h('dd', {}, dd));

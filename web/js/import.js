@@ -49,3 +49,12 @@ export function importPanel(k, onDone) {
   });
   return h('details', { class: 'card import-card', id: 'import' }, h('summary', {}, t('import.title')), form);
 }
+
+// A restore request's signed order (written by its approval): a download for
+// `mamori-agent fim restore --order FILE`, with the text shown for checking.
+export function orderLink(r, text) {
+  return h('div', { class: 'order' },
+    h('a', { class: 'button primary', id: 'order-download', href: `/api/v1/record/${r.id}/order`, download: '' }, t('order.download')),
+    h('p', { class: 'muted' }, t('order.help')),
+    h('pre', { class: 'mono small', id: 'order-text' }, text));
+}
