@@ -352,7 +352,7 @@ try {
     await login('op');
     const hash = sha256(Buffer.from('<h1>approved</h1>\n'));
     const rr = await create('restore_request', { asset: ASSET, files: [`${hash} /srv/www/index.html`],
-      reason: 'FIM が /srv/www/index.html の改ざんを検知した。' });
+      detection: 'FIM が /srv/www/index.html の改ざんを検知した。' });
     await open(rr);
     assert.equal(await page.locator('#transitions button[data-transition="approve"]').count(), 0, 'the operator cannot approve');
     await login('city');

@@ -54,7 +54,7 @@ J() { printf '%s' "$1"; }
 post() { local u=$1 p=$2 d=$3 tok; eval "tok=\$CSRF_$u"; c "$u" POST "$p" -H 'Content-Type: application/json' -H "X-CSRF-Token: $tok" --data "$d"; }
 
 # the operator asks for the restore, naming the file and its approved hash
-post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$approved $tree/www/index.html\"],\"reason\":\"FIM が index.html の改ざんを検知\"}}"
+post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$approved $tree/www/index.html\"],\"detection\":\"FIM が index.html の改ざんを検知\"}}"
 expect_hs 201 "create restore_request"
 rr=$(jq -r .id "$T/body")
 # no order before approval
@@ -86,14 +86,14 @@ sed "s|$tree/www/index.html|$tree/www/cgi/run.sh|" "$T/rr.order" >"$T/forged.ord
 expect_rc 2 "$A" fim restore --order "$T/forged.order" --protect "$tree/www" --state "$st" --order-key "$pub"
 expect_err "signature does not verify"
 # an order the server signed for a different file (with that file's approved hash) does not restore this one
-post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$other $tree/www/cgi/run.sh\"],\"reason\":\"別ファイル\"}}"
+post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$other $tree/www/cgi/run.sh\"],\"detection\":\"別ファイル\"}}"
 rr2=$(jq -r .id "$T/body")
 post city "/api/v1/record/$rr2/transition" '{"transition":"approve"}'; expect_hs 200 "approve the second"
 c op GET "/api/v1/record/$rr2/order"; cp "$T/body" "$T/rr2.order"
 expect_rc 0 "$A" fim restore --order "$T/rr2.order" --protect "$tree/www" --state "$st" --order-key "$pub"
 grep -q defaced "$tree/www/index.html" || fail "an order for another file restored index.html"; ok
 # an order for another machine
-post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$elsewhere\",\"files\":[\"$approved $tree/www/index.html\"],\"reason\":\"別機器\"}}"
+post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$elsewhere\",\"files\":[\"$approved $tree/www/index.html\"],\"detection\":\"別機器\"}}"
 rr4=$(jq -r .id "$T/body")
 post city "/api/v1/record/$rr4/transition" '{"transition":"approve"}'; expect_hs 200 "approve for web02"
 c op GET "/api/v1/record/$rr4/order"; cp "$T/body" "$T/rr4.order"
@@ -114,7 +114,7 @@ expect_rc 2 "$A" fim restore --order "$T/rr.order" --protect "$tree/www" --state
 expect_err "already"
 
 # bad requests are refused at approval, naming the field; nothing is approved
-post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$approved $tree/www/../etc/passwd\"],\"reason\":\"x\"}}"
+post op /api/v1/records/restore_request "{\"data\":{\"asset\":\"$asset\",\"files\":[\"$approved $tree/www/../etc/passwd\"],\"detection\":\"x\"}}"
 rr3=$(jq -r .id "$T/body")
 post city "/api/v1/record/$rr3/transition" '{"transition":"approve"}'; expect_hs 400 "approve a traversal"
 [ "$(jq -r .error.field "$T/body")" = files ] || fail "refusal names the field: $(cat "$T/body")"; ok

@@ -185,6 +185,12 @@ function valueText(f, v) {
   return String(v);
 }
 
+// A history row's operation: create/update from the catalogue, a transition by its own title.
+function opTitle(k, op) {
+  const tr = k.transitions.find((x) => x.name === op);
+  return t(`op.${op}`) === `op.${op}` && tr ? title(tr.title, op) : t(`op.${op}`);
+}
+
 async function detailView(id) {
   const r = await api('GET', `/record/${id}`);
   const k = kindOf(r.kind);
@@ -227,7 +233,7 @@ async function detailView(id) {
   const proofBox = h('div', { class: 'proof', id: 'proof', 'aria-live': 'polite' });
   const histRows = hist.map((v) => h('tr', {},
     h('td', {}, `v${v.version}`), h('td', {}, v.time.slice(0, 19).replace('T', ' ')),
-    h('td', {}, v.actor), h('td', {}, t(`role.${v.role}`)), h('td', {}, t(`op.${v.op}`)),
+    h('td', {}, v.actor), h('td', {}, t(`role.${v.role}`)), h('td', {}, opTitle(k, v.op)),
     h('td', {}, stateTitle(k, v.state)), h('td', {}, v.reason || ''),
     h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showProof(v.seq, proofBox) }, `#${v.seq}`))));
   show(h('section', {},
