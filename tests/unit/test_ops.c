@@ -20,6 +20,8 @@
 #include "crypto/mm_crypto.h"
 #include "ops/mm_ops.h"
 #include "schema/mm_schema.h"
+#include "fim/mm_fim.h"
+#include "note/mm_note.h"
 #include "store/mm_store.h"
 #include <sys/stat.h>
 #include "base/banned.h"
@@ -383,6 +385,114 @@ static void test_roster(void **state)
 	mm_ops_free(rops);
 }
 
+/* ---- restore orders written by the approval (the "restore_order" rule) ---- */
+
+static void test_restore_order(void **state)
+{
+	(void)state;
+	char dir[4096], db[4200], sdir[4200], text[2048], site[MM_ID_MAX + 1], asset[MM_ID_MAX + 1];
+	const char *tmp = getenv("MM_TEST_TMP");
+	mkdir(tmp ? tmp : "/tmp", 0755);
+	snprintf(dir, sizeof dir, "%s/orderXXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/o.db", dir);
+	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
+	mm_store_paths p;
+	mm_err err;
+	assert_int_equal(mm_store_paths_for(db, NULL, &p, &err), MM_OK);
+	assert_int_equal(mm_store_init(db, &p, "test.example/order", "t", &err), MM_OK);
+	assert_int_equal(mm_store_open(db, sdir, MM_STORE_WRITE, &rs, &err), MM_OK);
+	assert_int_equal(mm_ops_install(rs, NULL, &rops, &err), MM_OK);
+	mm_ops_set_now(rops, at("2026-10-07T10:00:00+09:00"));
+	rcreate("site", "admin", "{\"name\":\"本庁舎\",\"code\":\"S01\"}", site);
+	snprintf(text, sizeof text, "{\"name\":\"WEB-01\",\"site\":\"%s\",\"class\":\"other\",\"hostname\":\"web01\"}", site);
+	rcreate("asset", "admin", text, asset);
+	static const char H[] = "b86bd76823d99bd9ac74d61d7e2127ae1f0c10a3f114353eaffb51a6a6d7f328";
+	static const struct {
+		const char *files;
+		const char *msg; /* NULL: approved */
+	} cases[] = {
+		{"[\"%s /srv/www/a b%%.html\", \"%s /srv/www/cgi/run.sh\"]", NULL},
+		{"[\"%.63s /srv/x\"]", "field files[0]: give the approved SHA-256"},
+		{"[\"%s srv/x\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/../etc/passwd\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv//x\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/x/\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/x\", \"%s /srv/x\"]", "field files[1]: the path is named twice"},
+	};
+	size_t tried = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char files[512], rr[MM_ID_MAX + 1];
+		snprintf(files, sizeof files, cases[i].files, H, H);
+		snprintf(text, sizeof text, "{\"asset\":\"%s\",\"files\":%s,\"detection\":\"改ざん検知\"}", asset, files);
+		mm_actor op = {"作業者", "contractor-operator", NULL};
+		mm_write_result res;
+		int rc = mm_store_create(rs, &op, "restore_request", text, strlen(text), NULL, &res, &err);
+		if (rc)
+			fail_msg("case %zu: create: %s", i, err.msg);
+		tried++;
+		memcpy(rr, res.id, sizeof rr);
+		/* an operator may not approve */
+		assert_int_equal(rwrite(rr, "contractor-operator", NULL, "approved", &err), MM_EPERM);
+		rc = rwrite(rr, "municipality-approver", NULL, "approved", &err);
+		if (cases[i].msg) {
+			expect_refused(rc, &err, cases[i].msg);
+			continue;
+		}
+		assert_int_equal(rc, MM_OK);
+		mm_buf b;
+		mm_buf_init(&b, 1u << 20);
+		mm_actor city = {"市", "municipality-approver", NULL};
+		assert_int_equal(mm_store_get(rs, &city, rr, &b, &err), MM_OK);
+		json_t *r = json_loadb((const char *)b.p, b.len, 0, NULL);
+		const char *order = json_string_value(json_object_get(json_object_get(r, "data"), "order"));
+		assert_non_null(order);
+		/* the agent's own parser accepts it, with the ledger's public key */
+		mm_buf k;
+		mm_buf_init(&k, 4096);
+		mm_note_verifier v;
+		assert_int_equal(mm_file_read(p.verifier, 4096, &k, &err), MM_OK);
+		assert_int_equal(mm_note_verifier_parse((const char *)k.p, k.len, &v, &err), MM_OK);
+		mm_fim_order *o = NULL;
+		assert_int_equal(mm_fim_order_parse(order, strlen(order), v.pk, &o, &err), MM_OK);
+		assert_true(o->signed_ok);
+		assert_string_equal(o->host, "web01");
+		assert_int_equal(o->issued_s, at("2026-10-07T10:00:00+09:00"));
+		assert_int_equal(o->expires_s - o->issued_s, 24 * 3600);
+		assert_int_equal(o->nfiles, 2);
+		assert_string_equal(o->files[0].path, "/srv/www/a b%.html"); /* encoded as %20 and %25, decoded back */
+		assert_non_null(strstr(order, "file: b86bd768"));
+		assert_non_null(strstr(order, "/srv/www/a%20b%25.html\n"));
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "data"), "order_id")), o->id);
+		mm_fim_order_free(o);
+		/* one byte changed: the signature no longer holds */
+		char *bad = strdup(order);
+		bad[strlen("mamori-fim-restore-order v1\nid: ord-")] ^= 1;
+		assert_int_not_equal(mm_fim_order_parse(bad, strlen(bad), v.pk, &o, &err), MM_OK);
+		free(bad);
+		/* later edits keep the order, and nobody can write it */
+		assert_int_equal(rwrite(rr, "contractor-operator", "{\"result\":\"復元済\"}", NULL, &err), MM_OK);
+		assert_int_equal(rwrite(rr, "contractor-operator", "{\"order\":\"x\"}", NULL, &err), MM_EINVAL);
+		assert_non_null(strstr(err.msg, "is computed by mamori"));
+		mm_buf_release(&k);
+		mm_buf_release(&b);
+		json_decref(r);
+	}
+	assert_int_equal(tried, sizeof cases / sizeof cases[0]);
+	/* no host name on the asset and none given: refused, naming the field */
+	char bare[MM_ID_MAX + 1], rr[MM_ID_MAX + 1];
+	snprintf(text, sizeof text, "{\"name\":\"WEB-02\",\"site\":\"%s\",\"class\":\"other\"}", site);
+	rcreate("asset", "admin", text, bare);
+	snprintf(text, sizeof text, "{\"asset\":\"%s\",\"files\":[\"%s /srv/x\"],\"detection\":\"x\"}", bare, H);
+	rcreate("restore_request", "contractor-operator", text, rr);
+	expect_refused(rwrite(rr, "municipality-approver", NULL, "approved", &err), &err, "field host: asset");
+	assert_int_equal(rwrite(rr, "contractor-operator", "{\"host\":\"bad host!\"}", NULL, &err), MM_OK);
+	expect_refused(rwrite(rr, "municipality-approver", NULL, "approved", &err), &err,
+		       "field host: 'bad host!' is not a host name");
+	assert_int_equal(mm_store_close(rs, &err), MM_OK);
+	mm_ops_free(rops);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -394,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_bad_derive_objects),
 		cmocka_unit_test(test_fixed_class),
 		cmocka_unit_test(test_roster),
+		cmocka_unit_test(test_restore_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
