@@ -173,6 +173,8 @@ static int read_field(struct reader *r, size_t row_line, bool *eol)
 
 int mm_ops_csv_parse(const char *text, size_t n, mm_csv *out, mm_err *err)
 {
+	if (!text) /* an empty buffer may have no memory at all */
+		text = "", n = 0;
 	struct reader r = {.p = text, .end = text + n, .line = 1, .out = out, .err = err};
 	int rc = MM_OK;
 	memset(out, 0, sizeof *out);

@@ -90,6 +90,7 @@ static void test_hostile(void **state)
 	expect_bad("a,b\n1,\"x\0y\"\n", 12, MM_EINVAL, "line 2, column 2: contains a NUL byte");
 	expect_bad("a,b\r1,2\n", 8, MM_EINVAL, "line 1, column 2: a carriage return not followed by a line feed");
 	expect_bad("", 0, MM_EINVAL, "the CSV is empty");
+	expect_bad(NULL, 0, MM_EINVAL, "the CSV is empty"); /* an empty file read into a buffer with no memory */
 	expect_bad("\n\n\r\n", 4, MM_EINVAL, "the CSV is empty");
 }
 
