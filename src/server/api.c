@@ -197,6 +197,8 @@ static json_t *field_json(const mm_field *f)
 		json_object_set_new(o, "ref", json_string(f->ref_kind));
 	if (f->item)
 		json_object_set_new(o, "item", field_json(f->item));
+	if (f->derived) /* computed by mamori (SLA due, restore order): forms leave it out */
+		json_object_set_new(o, "derived", json_true());
 	return o;
 }
 

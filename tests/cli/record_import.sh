@@ -100,4 +100,47 @@ expect_eq "$(entries)" "$n0" "nothing written by hostile files"
 expect_rc 2 "$MAMORI" record import --db "$db" --kind person --csv "$T/none.csv" --actor x
 expect_err "none.csv"
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
+
+# ---- the same import over HTTPS: POST /api/v1/records/KIND/import (text/csv), the kind's create roles ----
+command -v curl >/dev/null || fail "curl is missing (scripts/deps.sh test)"
+PW='correct horse battery'
+for u in mgr:contractor-manager op:contractor-operator; do
+  printf '%s\n' "$PW" | "$MAMORI" user add --db "$db" --name "${u%%:*}" --role "${u#*:}" --password-stdin >/dev/null
+done
+"$MAMORI" serve --db "$db" --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+SERVER=$!
+trap 'st_=$?; kill "$SERVER" 2>/dev/null || true; (exit $st_); cleanup' EXIT
+for _ in $(seq 600); do grep -q listening "$T/serve.out" 2>/dev/null && break; kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
+PORT=$(awk '/listening/ {print $NF}' "$T/serve.out")
+[ -n "$PORT" ] || { cat "$T/serve.err"; fail "server did not start"; }
+BASE="https://127.0.0.1:$PORT"
+login() {
+  curl -sk -o "$T/body" -c "$T/$1" -H "Origin: $BASE" -H 'Content-Type: application/json' \
+    --data "{\"user\":\"$1\",\"password\":\"$PW\"}" "$BASE/api/v1/session"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$T/body"
+}
+csrf_mgr=$(login mgr) csrf_op=$(login op)
+up() { # USER CSRF FILE [TYPE]: status in $hs
+  hs=$(curl -sk -o "$T/body" -w '%{http_code}' -b "$T/$1" -H "Origin: $BASE" -H "X-CSRF-Token: $2" \
+    -H "Content-Type: ${4:-text/csv; charset=utf-8}" --data-binary "@$3" "$BASE/api/v1/records/person/import")
+}
+printf 'name,organisation,role\n佐々木 修,受託者,engineer\n"山本, 彩",受託者,boss\n' >"$T/api-bad.csv"
+printf 'name,organisation,role\n佐々木 修,受託者,engineer\n"山本, 彩",受託者,security-officer\n' >"$T/api-good.csv"
+p0=$(count person)
+up mgr "$csrf_mgr" "$T/api-bad.csv"
+expect_eq "$hs" 400 "a bad row over HTTPS"
+grep -q 'line 3, column 3: field role' "$T/body" || fail "API error names the line: $(cat "$T/body")"; ok
+up op "$csrf_op" "$T/api-good.csv"
+expect_eq "$hs" 403 "an operator may not create people"
+up mgr "$csrf_mgr" "$T/api-good.csv" application/json
+expect_eq "$hs" 415 "not text/csv"
+up mgr "" "$T/api-good.csv"
+expect_eq "$hs" 403 "no CSRF token"
+expect_eq "$(count person)" "$p0" "nothing imported by refused uploads"
+up mgr "$csrf_mgr" "$T/api-good.csv"
+expect_eq "$hs" 201 "import over HTTPS"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["count"] == 2, d' "$T/body" || fail "reply"; ok
+expect_eq "$(count person)" "$((p0 + 2))" "people after the HTTPS import"
+kill -TERM "$SERVER"; wait "$SERVER"
+expect_rc 0 "$MAMORI" ledger verify --db "$db"
 done_ok
