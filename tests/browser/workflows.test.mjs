@@ -171,6 +171,8 @@ try {
     await open(late);
     await transition('recover', 'miss_reason');
     assert.equal(await state(late), 'on-site', 'refused: nothing written');
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'sla-reason',
+      'the refusal takes the keyboard to the reason');
     await shot('fault-missed-needs-reason');
     await page.locator('#sla-reason-save').click();
     await page.locator('#sla-reason-error').filter({ hasText: '理由を入力してください' }).waitFor();

@@ -226,6 +226,9 @@ async function detailView(id) {
           detailView(id);
         } catch (e) {
           err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+          // a missed target's reason is asked for at the top of the page: go there
+          const box = k.sla && e.field === k.sla.reason ? document.getElementById('sla-reason') : null;
+          if (box) box.focus();
         }
       },
     }, title(tr.title, name)));
