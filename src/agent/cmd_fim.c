@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "crypto/mm_crypto.h"
 #include "fim/mm_fim.h"
+#include "note/mm_note.h"
 #include "base/banned.h"
 
 #define OPT_MAX 64
@@ -129,10 +130,15 @@ static int load_key_file(const char *path, uint8_t *out, size_t want, mm_err *er
 		while (n && (b.p[n - 1] == '\n' || b.p[n - 1] == '\r' || b.p[n - 1] == ' '))
 			n--;
 		uint8_t tmp[128];
-		if (!mm_base64_decode((const char *)b.p, n, tmp, sizeof tmp, &got) || got != want)
-			rc = mm_err_set(err, MM_EINVAL, "%s: not the base64 of a %zu-byte key", path, want);
-		else
+		mm_note_verifier v;
+		if (mm_base64_decode((const char *)b.p, n, tmp, sizeof tmp, &got) && got == want)
 			memcpy(out, tmp, want);
+		/* or the server's ledger key as `mamori init` wrote it (<db>-ledger.pub): it signs the server's orders */
+		else if (want == MM_ED25519_PK_LEN && mm_note_verifier_parse((const char *)b.p, n, &v, NULL) == MM_OK)
+			memcpy(out, v.pk, want);
+		else
+			rc = mm_err_set(err, MM_EINVAL, "%s: neither the base64 of a %zu-byte key nor a mamori ledger key "
+					"(<db>-ledger.pub)", path, want);
 		mm_wipe(tmp, sizeof tmp);
 	}
 	mm_buf_wipe(&b);

@@ -170,4 +170,11 @@
 #define MM_LINK_HOSTNAME_MAX     253
 #define MM_LINK_ITEMS_MAX        10000       /* open inspection items examined per report */
 
+/* ---- Operations: CSV import (src/ops/csv.c, import.c; mamori record import, POST .../import) ---- */
+#define MM_CSV_FILE_MAX        (16u << 20) /* one CSV file or upload body */
+#define MM_CSV_ROWS_MAX        10000       /* data rows of one import (one all-or-nothing write) */
+#define MM_CSV_COLS_MAX        MM_SCHEMA_FIELDS_MAX /* columns of one row */
+#define MM_CSV_CELL_MAX        MM_TEXT_DEFAULT_MAX  /* bytes of one cell */
+#define MM_LEDGER_GROUP_MAX    MM_CSV_ROWS_MAX      /* entries of one all-or-nothing ledger write */
+
 #endif

@@ -32,6 +32,7 @@ static const char schema_sql[] =
 struct op {
 	mm_ledger_apply_fn fn;
 	void *ctx;
+	size_t n; /* entries fn makes, all or none (mm_ledger_submit_n) */
 	mm_err *err;
 	int rc;
 	uint64_t seq;
@@ -457,6 +458,38 @@ undo:
 	return rc;
 }
 
+/*
+ * Run an operation of o->n entries inside its own savepoint: if any of
+ * them fails, every one is undone and the tree is put back as it was.
+ */
+static int run_group(mm_ledger *l, struct op *o)
+{
+	mm_merkle_acc saved_acc = l->acc;
+	uint64_t saved_size = l->size;
+	int64_t saved_time = l->last_time;
+	uint64_t first = l->size + 1;
+	int rc;
+	if (sqlite3_exec(l->db, "SAVEPOINT grp", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(o->err, l->db, "savepoint");
+	for (size_t i = 0; i < o->n; i++)
+		if ((rc = run_op(l, o)))
+			goto undo;
+	if (sqlite3_exec(l->db, "RELEASE grp", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(o->err, l->db, "savepoint");
+		goto undo;
+	}
+	o->seq = first;
+	return MM_OK;
+undo:
+	sqlite3_exec(l->db, "ROLLBACK TO grp", NULL, NULL, NULL);
+	sqlite3_exec(l->db, "RELEASE grp", NULL, NULL, NULL);
+	l->acc = saved_acc;
+	l->size = saved_size;
+	l->last_time = saved_time;
+	o->seq = 0;
+	return rc;
+}
+
 static bool checkpoint_due(const mm_ledger *l)
 {
 	if (!l->has_signer || l->size == l->cp_size)
@@ -524,7 +557,7 @@ static void run_batch(mm_ledger *l, struct op *batch)
 	uint64_t saved_cp = l->cp_size;
 	if (!rc) {
 		for (struct op *o = batch; o; o = o->next) {
-			o->rc = run_op(l, o);
+			o->rc = o->n > 1 ? run_group(l, o) : run_op(l, o);
 			if (o->rc && l->acc.size != l->size) {
 				rc = o->rc; /* the accumulator is out of step: abandon the batch */
 				txerr = *o->err;
@@ -610,9 +643,17 @@ static void lead_until_done(mm_ledger *l, struct op *mine)
 
 int mm_ledger_submit(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, uint64_t *seq, mm_err *err)
 {
+	return mm_ledger_submit_n(l, fn, ctx, 1, seq, err);
+}
+
+int mm_ledger_submit_n(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, size_t n, uint64_t *seq, mm_err *err)
+{
 	mm_err local;
 	mm_err_clear(&local);
-	struct op o = {.fn = fn, .ctx = ctx, .err = err ? err : &local};
+	if (n == 0 || n > MM_LEDGER_GROUP_MAX)
+		return mm_err_set(err, MM_ELIMIT, "%zu entries in one all-or-nothing write; 1..%u are allowed", n,
+				  MM_LEDGER_GROUP_MAX);
+	struct op o = {.fn = fn, .ctx = ctx, .n = n, .err = err ? err : &local};
 	pthread_mutex_lock(&l->mu);
 	if (l->tail)
 		l->tail->next = &o;

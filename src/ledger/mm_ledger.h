@@ -105,6 +105,16 @@ typedef int (*mm_ledger_apply_fn)(void *ctx, sqlite3 *db, uint64_t seq, int64_t 
 int mm_ledger_submit(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, uint64_t *seq,
 		     mm_err *err) MM_MUST_USE;
 
+/*
+ * The same for n entries (1..MM_LEDGER_GROUP_MAX) that stand or fall
+ * together: fn is called n times in order within one transaction, each
+ * call making the next entry (ctx keeps count); if any call fails, or the
+ * commit does, none of the n is written and the first error is returned.
+ * *seq receives the first entry's sequence number.
+ */
+int mm_ledger_submit_n(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, size_t n, uint64_t *seq,
+		       mm_err *err) MM_MUST_USE;
+
 /* Append a ready entry (its seq and time are assigned; other fields copied). */
 int mm_ledger_append(mm_ledger *l, const mm_entry *e, uint64_t *seq, mm_err *err) MM_MUST_USE;
 

@@ -102,4 +102,36 @@ typedef struct mm_ops_populate_counts {
 int mm_ops_campaign_populate(mm_store *st, const mm_actor *who, const char *id, mm_ops_populate_counts *c,
 			     mm_err *err) MM_MUST_USE;
 
+/*
+ * CSV (RFC 4180, src/ops/csv.c): UTF-8 with an optional BOM, CRLF or LF
+ * line ends, fields quoted with '"' holding commas, line breaks (kept as
+ * LF) and doubled quotes. Empty lines are skipped; every other row must
+ * have as many fields as the first (the header). A stray quote, a bare CR,
+ * a NUL, invalid UTF-8, a ragged row or a limit of mm_limits.h (MM_CSV_*)
+ * is refused with "line L, column C: reason" (L the line a row starts on,
+ * C the field's position, both 1-based).
+ */
+typedef struct mm_csv {
+	size_t nrows, ncols; /* rows (the header is row 0) and fields in each */
+	char **cells;        /* nrows * ncols NUL-terminated strings, row by row */
+	size_t *line;        /* line each row starts on */
+} mm_csv;
+
+/* Parse text[0..n) into *out (owned by the caller: mm_ops_csv_free, also after a failure). */
+int mm_ops_csv_parse(const char *text, size_t n, mm_csv *out, mm_err *err) MM_MUST_USE;
+void mm_ops_csv_free(mm_csv *c);
+
+/*
+ * Import CSV text (docs/operations.md "CSV import") as records of kind,
+ * created by who: the header names fields of the kind (not derived ones);
+ * an empty cell gives no value; lists are ';'-separated; references are
+ * ids; booleans TRUE/FALSE, true/false or 1/0. Every row is checked as
+ * mm_store_create checks it and all are written in one all-or-nothing
+ * write (mm_store_create_all). A refusal names "LABEL: line L, column C:
+ * reason" (column when the reason concerns one field) and writes nothing.
+ */
+int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
+		      const char *label, const char *reason, mm_store_create_all_result *res,
+		      mm_err *err) MM_MUST_USE;
+
 #endif

@@ -9,13 +9,9 @@
 #include <time.h>
 
 #include "cal/mm_cal.h"
-#include "ops/mm_ops.h"
+#include "ops/ops_int.h"
 #include "base/banned.h"
 
-struct mm_ops {
-	mm_contract *contract;
-	int64_t now; /* 0: the clock */
-};
 
 int mm_ops_new(const char *contract_path, mm_ops **out, mm_err *err)
 {
@@ -38,6 +34,7 @@ void mm_ops_free(mm_ops *o)
 	if (!o)
 		return;
 	mm_sla_contract_free(o->contract);
+	mm_wipe(o->sk, sizeof o->sk);
 	free(o);
 }
 
@@ -112,9 +109,81 @@ static int check_states(const mm_kind *k, const json_t *a, const char *path, mm_
 	return MM_OK;
 }
 
+/* "roster": [{"field": F, "date": D, "states": [...]}]: F names people, D a date or date-time. */
+static int check_roster(const mm_kind *k, const json_t *ro, mm_err *err)
+{
+	static const char *const keys[] = {"field", "date", "states", NULL};
+	size_t i;
+	const json_t *v;
+	int rc;
+	char path[128];
+	if (!ro)
+		return MM_OK;
+	if (!json_is_array(ro))
+		return mm_err_set(err, MM_EINVAL, "%s: $.derive.roster: must be an array", k->file);
+	json_array_foreach(ro, i, v) {
+		snprintf(path, sizeof path, "$.derive.roster[%zu]", i);
+		if ((rc = check_keys(k, v, path, keys, err)) ||
+		    (rc = check_field_ref(k, v, "field", path, true, 0, err)) ||
+		    (rc = check_field_ref(k, v, "date", path, false, -1, err)))
+			return rc;
+		const mm_field *f = field_of(k, json_string_value(json_object_get(v, "field")));
+		const mm_field *one = f->type == MM_F_LIST ? f->item : f;
+		if (!one || one->type != MM_F_REF || strcmp(one->ref_kind, "person") != 0)
+			return mm_err_set(err, MM_EINVAL, "%s: %s.field: '%s' must be a reference (or list of references) "
+					  "to person", k->file, path, f->name);
+		const json_t *dn = json_object_get(v, "date");
+		const mm_field *d = dn ? field_of(k, json_string_value(dn)) : NULL;
+		if (d && d->type != MM_F_DATE && d->type != MM_F_DATETIME)
+			return mm_err_set(err, MM_EINVAL, "%s: %s.date: '%s' must be a date or date-time field", k->file,
+					  path, d->name);
+		const json_t *st = json_object_get(v, "states");
+		if (st) {
+			snprintf(path, sizeof path, "$.derive.roster[%zu].states", i);
+			if ((rc = check_states(k, st, path, err)))
+				return rc;
+		}
+	}
+	return MM_OK;
+}
+
+/* "restore_order": {"state", "asset", "host", "files", "order", "id", "expires", "valid_hours"}. */
+static int check_order(const mm_kind *k, const json_t *ro, mm_err *err)
+{
+	static const char *const keys[] = {"state", "asset", "host", "files", "order", "id", "expires", "valid_hours",
+					   NULL};
+	static const char *const P = "$.derive.restore_order";
+	int rc;
+	if (!ro)
+		return MM_OK;
+	if ((rc = check_keys(k, ro, P, keys, err)) || (rc = check_field_ref(k, ro, "asset", P, false, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "host", P, false, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "files", P, true, 0, err)) ||
+	    (rc = check_field_ref(k, ro, "order", P, true, 1, err)) ||
+	    (rc = check_field_ref(k, ro, "id", P, true, 1, err)) ||
+	    (rc = check_field_ref(k, ro, "expires", P, true, 1, err)))
+		return rc;
+	const char *st = json_string_value(json_object_get(ro, "state"));
+	if (!st || !mm_kind_has_state(k, st))
+		return mm_err_set(err, MM_EINVAL, "%s: %s.state: must be a state of %s", k->file, P, k->name);
+	const json_t *h = json_object_get(ro, "valid_hours");
+	if (!json_is_integer(h) || json_integer_value(h) < 1 || json_integer_value(h) > 720)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.valid_hours: must be a whole number of hours, 1..720", k->file, P);
+	const mm_field *f = field_of(k, json_string_value(json_object_get(ro, "files")));
+	if (f->type != MM_F_LIST || !f->item || f->item->type != MM_F_STRING)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.files: '%s' must be a list of strings", k->file, P, f->name);
+	f = field_of(k, json_string_value(json_object_get(ro, "order")));
+	if (f->type != MM_F_TEXT)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.order: '%s' must be a text field", k->file, P, f->name);
+	f = field_of(k, json_string_value(json_object_get(ro, "expires")));
+	if (f->type != MM_F_DATETIME)
+		return mm_err_set(err, MM_EINVAL, "%s: %s.expires: '%s' must be a datetime field", k->file, P, f->name);
+	return MM_OK;
+}
+
 static int check_derive(const mm_kind *k, mm_err *err)
 {
-	static const char *const top[] = {"sla", "require", "require_if", NULL};
+	static const char *const top[] = {"sla", "require", "require_if", "roster", "restore_order", NULL};
 	static const char *const sla[] = {"class", "class_value", "start", "done", "due", "status",
 					  "reason", "reason_states", NULL};
 	static const char *const rif[] = {"field", "equals", "require", "states", NULL};
@@ -183,7 +252,9 @@ static int check_derive(const mm_kind *k, mm_err *err)
 				return rc;
 		}
 	}
-	return MM_OK;
+	if ((rc = check_roster(k, json_object_get(d, "roster"), err)))
+		return rc;
+	return check_order(k, json_object_get(d, "restore_order"), err);
 }
 
 int mm_ops_check_schema(const mm_schema *s, mm_err *err)
@@ -332,6 +403,110 @@ static int derive_sla(mm_ops *o, const mm_kind *k, const char *state, json_t *da
 			  "record can be '%s' (%s)", reason_f, cls, ds, state, rule->source);
 }
 
+/* ---- the roster rule (C10; 002 §6(1)) ---- */
+
+static bool names_person(const json_t *v, const char *id)
+{
+	size_t i;
+	const json_t *x;
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), id) == 0;
+	json_array_foreach(v, i, x) {
+		if (json_is_string(x) && strcmp(json_string_value(x), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The date (YYYY-MM-DD) a rule measures by: its date field's day as written, else today in Japan. */
+static void roster_date(mm_ops *o, const json_t *data, const char *field, char out[11])
+{
+	const json_t *v = field ? json_object_get(data, field) : NULL;
+	const char *s = json_string_value(v);
+	if (s && strlen(s) >= 10) {
+		memcpy(out, s, 10);
+		out[10] = '\0';
+		if (mm_schema_date_valid(out))
+			return;
+	}
+	char now[40];
+	mm_cal_format_instant(o->now ? o->now : (int64_t)time(NULL), now, sizeof now);
+	memcpy(out, now, 10);
+	out[10] = '\0';
+}
+
+/* Refuse person id in field unless active on the roster and allowed on day. */
+static int roster_person(mm_ops *o, const char *field, const char *id, const char *day, mm_err *err)
+{
+	char state[MM_NAME_MAX + 1];
+	json_t *p = NULL;
+	int rc = mm_store_txn_get(o->store, "person", id, state, &p, err);
+	if (rc == MM_ENOTFOUND)
+		return mm_err_set(err, MM_EINVAL, "field %s: '%.128s' is not on the roster: no staff member has that id",
+				  field, id);
+	if (rc)
+		return rc;
+	const char *name = json_string_value(json_object_get(p, "name"));
+	const char *from = json_string_value(json_object_get(p, "allowed_from"));
+	const char *until = json_string_value(json_object_get(p, "allowed_until"));
+	name = name ? name : "?";
+	if (strcmp(state, "proposed") == 0)
+		rc = mm_err_set(err, MM_EINVAL, "field %s: %.100s (%.128s) is not on the roster yet: the municipality has "
+				"not approved them (state '%s')", field, name, id, state);
+	else if (strcmp(state, "active") != 0)
+		rc = mm_err_set(err, MM_EINVAL, "field %s: %.100s (%.128s) is no longer on the roster: they have left "
+				"(state '%s')", field, name, id, state);
+	else if ((from && strcmp(day, from) < 0) || (until && strcmp(day, until) > 0))
+		rc = mm_err_set(err, MM_EINVAL, "field %s: %.100s (%.128s) is outside the allowed period on %s "
+				"(allowed %s to %s)", field, name, id, day, from ? from : "-", until ? until : "-");
+	json_decref(p);
+	return rc;
+}
+
+/*
+ * Everyone a write newly names in a roster field is checked; everyone in it
+ * when the write moves the record into one of the rule's states.
+ */
+static int derive_roster(mm_ops *o, const mm_kind *k, const char *state, const json_t *data, mm_err *err)
+{
+	const json_t *rules = json_object_get(k->derive, "roster");
+	const char *bstate;
+	const json_t *bdata, *r;
+	size_t i;
+	int rc;
+	if (!rules || !o->store)
+		return MM_OK;
+	if ((rc = mm_store_txn_before(o->store, &bstate, &bdata, err))) {
+		if (rc != MM_EUNSUPPORTED)
+			return rc;
+		mm_err_clear(err); /* not inside a write (a plan checked before loading): the write checks */
+		return MM_OK;
+	}
+	json_array_foreach(rules, i, r) {
+		const char *field = json_string_value(json_object_get(r, "field"));
+		const json_t *st = json_object_get(r, "states");
+		bool entering = st && states_have(st, state) && (!bstate || strcmp(bstate, state) != 0);
+		const json_t *v = json_object_get(data, field), *prev = bdata ? json_object_get(bdata, field) : NULL;
+		const json_t *one;
+		size_t j, n = json_is_array(v) ? json_array_size(v) : 1;
+		char day[11];
+		if (!v || json_is_null(v))
+			continue;
+		roster_date(o, data, json_string_value(json_object_get(r, "date")), day);
+		for (j = 0; j < n; j++) {
+			one = json_is_array(v) ? json_array_get(v, j) : v;
+			if (!json_is_string(one))
+				continue; /* validation names the wrong type */
+			const char *id = json_string_value(one);
+			if (!entering && prev && names_person(prev, id))
+				continue;
+			if ((rc = roster_person(o, field, id, day, err)))
+				return rc;
+		}
+	}
+	return MM_OK;
+}
+
 int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, mm_err *err)
 {
 	mm_ops *o = ctx;
@@ -339,6 +514,10 @@ int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, 
 	if (!k->derive)
 		return MM_OK;
 	if ((rc = derive_require(k, state, data, err)))
+		return rc;
+	if ((rc = derive_roster(o, k, state, data, err)))
+		return rc;
+	if ((rc = ops_derive_order(o, k, state, data, err)))
 		return rc;
 	if (json_object_get(k->derive, "sla") && (rc = derive_sla(o, k, state, data, err)))
 		return rc;
@@ -353,6 +532,12 @@ int mm_ops_install(mm_store *s, const char *contract_path, mm_ops **out, mm_err 
 		return rc;
 	if ((rc = mm_ops_new(contract_path, out, err)))
 		return rc;
+	(*out)->store = s;
+	if (*mm_store_signer_path(s) && (rc = ops_load_signer(*out, mm_store_signer_path(s), err))) {
+		mm_ops_free(*out);
+		*out = NULL;
+		return rc;
+	}
 	mm_store_set_deriver(s, mm_ops_derive, *out);
 	return MM_OK;
 }

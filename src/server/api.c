@@ -199,6 +199,8 @@ static json_t *field_json(const mm_field *f)
 		json_object_set_new(o, "ref", json_string(f->ref_kind));
 	if (f->item)
 		json_object_set_new(o, "item", field_json(f->item));
+	if (f->derived) /* computed by mamori (SLA due, restore order): forms leave it out */
+		json_object_set_new(o, "derived", json_true());
 	return o;
 }
 
@@ -227,6 +229,12 @@ static void do_schema(struct ctx *x)
 				       "may_update", mm_kind_may_update(k, x->sess.role));
 		if (kj && k->title)
 			json_object_set(kj, "title", k->title);
+		/* the service-level fields (due, status, reason), for the UI's live countdown */
+		if (kj && k->derive && json_object_get(k->derive, "sla"))
+			json_object_set(kj, "sla", json_object_get(k->derive, "sla"));
+		/* a restore request's signed order is downloaded from /record/{id}/order */
+		if (kj && k->derive && json_object_get(k->derive, "restore_order"))
+			json_object_set(kj, "restore_order", json_object_get(k->derive, "restore_order"));
 		json_t *st = json_object_get(x->srv->state_titles, k->name);
 		if (kj && st)
 			json_object_set(kj, "state_titles", st);
@@ -831,6 +839,8 @@ void api_dispatch(struct ctx *x)
 	case MM_R_TOTP_QR: do_totp_qr(x); break;
 	case MM_R_TOTP_CONFIRM: do_totp_confirm(x); break;
 	case MM_R_TOTP_DISABLE: do_totp_disable(x); break;
+	case MM_R_IMPORT: api_import(x); break;
+	case MM_R_RESTORE_ORDER: api_restore_order(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

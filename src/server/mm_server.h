@@ -175,6 +175,9 @@ typedef enum mm_route_id {
 	MM_R_TOTP_DISABLE,    /* POST   /api/v1/session/totp/disable */
 	MM_R_AGENT_ENROLL,    /* POST   /api/v1/agent/enroll (token, no session) */
 	MM_R_AGENT_REPORT,    /* POST   /api/v1/agent/report (signed envelope, no session) */
+	/* operations (src/server/import_api.c, restore_api.c) */
+	MM_R_IMPORT,          /* POST   /api/v1/records/{kind}/import (text/csv) */
+	MM_R_RESTORE_ORDER,   /* GET    /api/v1/record/{id}/order (the signed FIM restore order) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -190,6 +190,8 @@ static size_t body_limit(const mm_route *r)
 {
 	if (r->id == MM_R_AGENT_REPORT)
 		return MM_LINK_ENVELOPE_MAX;
+	if (r->id == MM_R_IMPORT)
+		return MM_CSV_FILE_MAX;
 	return r->id == MM_R_ATTACH ? MM_HTTP_UPLOAD_MAX : MM_HTTP_BODY_MAX;
 }
 

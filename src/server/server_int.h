@@ -76,6 +76,10 @@ void api_dispatch(struct ctx *x);
 
 /* agentapi.c: the agent link's endpoints (no session: a token or a signed envelope). */
 void agentapi_dispatch(struct ctx *x);
+/* import_api.c: POST /api/v1/records/{kind}/import, a CSV as records, all or nothing. */
+void api_import(struct ctx *x);
+/* restore_api.c: GET /api/v1/record/{id}/order, the signed restore order of an approved request. */
+void api_restore_order(struct ctx *x);
 
 /* web.c */
 int web_load(mm_server *srv, const char *dir, mm_err *err);

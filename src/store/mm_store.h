@@ -79,7 +79,31 @@ typedef int (*mm_store_derive_fn)(void *ctx, const mm_kind *k, const char *state
 /* Install the deriver (one per store; NULL removes it). Call before writes start. */
 void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx);
 
+/*
+ * Reads for a deriver, inside the write it was called for (on that
+ * thread, in that transaction: what it reads is what the write commits
+ * against). Outside a deriver's call both fail MM_EUNSUPPORTED.
+ *
+ * mm_store_txn_before: the record as it was before this write — its state
+ * and data, borrowed until the deriver returns — or NULL and NULL when the
+ * write creates it.
+ */
+int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm_err *err) MM_MUST_USE;
+/*
+ * mm_store_txn_get: record id of kind in the writer's organisation.
+ * MM_ENOTFOUND if there is none. state receives its state and *data a new
+ * reference the caller releases.
+ */
+int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
+		     mm_err *err) MM_MUST_USE;
+
 mm_ledger *mm_store_ledger(mm_store *s);
+/*
+ * The file of the ledger's signing key (as `mamori init` recorded it) when
+ * the store was opened with MM_STORE_WRITE, else "". The server signs FIM
+ * restore orders with it (docs/operations.md). Lives as long as s.
+ */
+const char *mm_store_signer_path(const mm_store *s);
 const mm_schema *mm_store_schema(mm_store *s);
 
 /* Result of a write. */
@@ -95,6 +119,25 @@ typedef struct mm_write_result {
  */
 int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const char *json, size_t n,
 		    const char *reason, mm_write_result *res, mm_err *err) MM_MUST_USE;
+
+/* Result of mm_store_create_all. */
+typedef struct mm_store_create_all_result {
+	size_t count;                 /* records created */
+	char first[MM_ID_MAX + 1];    /* first and last new id */
+	char last[MM_ID_MAX + 1];
+	uint64_t first_seq;           /* the first entry's sequence number; the others follow it */
+	size_t bad;                   /* on failure: index of the document refused (SIZE_MAX: none was) */
+} mm_store_create_all_result;
+
+/*
+ * Create one record of kind per object of the JSON array docs (1..
+ * MM_LEDGER_GROUP_MAX), all or nothing: in one transaction, each checked
+ * as mm_store_create checks it (schema, references, the deriver — and so
+ * seeing the ones before it); if any is refused, nothing is written,
+ * res->bad names its index and err says why. docs is borrowed.
+ */
+int mm_store_create_all(mm_store *s, const mm_actor *who, const char *kind, const json_t *docs, const char *reason,
+			mm_store_create_all_result *res, mm_err *err) MM_MUST_USE;
 
 /*
  * Update record id with a JSON merge patch (fields present replace, null

@@ -16,6 +16,8 @@
 
 mm_ledger *mm_store_ledger(mm_store *s) { return s->l; }
 
+const char *mm_store_signer_path(const mm_store *s) { return s->signer_path; }
+
 void mm_store_set_deriver(mm_store *s, mm_store_derive_fn fn, void *ctx)
 {
 	s->derive = fn;
@@ -199,6 +201,7 @@ int mm_store_open(const char *db_path, const char *schema_dir, unsigned flags, m
 		s->l = NULL;
 		if ((rc = mm_ledger_open(db_path, key, &s->l, err)))
 			goto fail;
+		memcpy(s->signer_path, key, sizeof s->signer_path);
 	}
 	sqlite3 *db = mm_ledger_db(s->l);
 	if ((rc = proj_prepare(&s->live, db, "main", err)))
@@ -352,6 +355,8 @@ struct write {
 	char *payload;       /* owned; freed by the submitter */
 	mm_write_result *res;
 	bool lookup_error;   /* a reference lookup hit a database error */
+	const char *before_state; /* while the deriver runs: the record before this write (NULL: create) */
+	const json_t *before_data;
 };
 
 static void lookup_failed(struct write *w)
@@ -524,7 +529,13 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 			rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = s->derive(s->derive_ctx, k, state, data, err)))
+		w->before_state = w->op == OP_CREATE ? NULL : cur.state;
+		w->before_data = w->op == OP_CREATE ? NULL : cur.data;
+		s->txn_thread = pthread_self();
+		s->txn = w;
+		rc = s->derive(s->derive_ctx, k, state, data, err);
+		s->txn = NULL;
+		if (rc)
 			goto out;
 	}
 	w->lookup_error = false;
@@ -661,6 +672,71 @@ int mm_store_create(mm_store *s, const mm_actor *who, const char *kind, const ch
 	return submit(&w, err);
 }
 
+/* Several creates as one all-or-nothing write: the same write, with the next document each call. */
+struct write_all {
+	struct write w; /* first: the ledger's ctx is this */
+	const json_t *docs;
+	size_t next;
+	char first[MM_ID_MAX + 1];
+};
+
+static int create_all_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err)
+{
+	struct write_all *a = ctx;
+	a->w.input = json_array_get(a->docs, a->next);
+	int rc = write_apply(&a->w, db, seq, t, e, err);
+	if (rc)
+		return rc;
+	if (a->next == 0)
+		memcpy(a->first, a->w.res->id, sizeof a->first);
+	a->next++;
+	return MM_OK;
+}
+
+int mm_store_create_all(mm_store *s, const mm_actor *who, const char *kind, const json_t *docs, const char *reason,
+			mm_store_create_all_result *res, mm_err *err)
+{
+	memset(res, 0, sizeof *res);
+	int rc;
+	size_t i, n = json_array_size(docs);
+	const json_t *d;
+	if ((rc = check_actor(who, err)) || (rc = check_reason(reason, err)))
+		return rc;
+	const mm_kind *k = mm_schema_kind(s->schema, kind);
+	if (!k)
+		return mm_err_set(err, MM_EINVAL, "unknown kind '%.64s'", kind);
+	if (!mm_kind_may_create(k, who->role))
+		return mm_err_set(err, MM_EPERM, "role '%s' may not create %s records", who->role, k->name);
+	if (!json_is_array(docs) || n == 0)
+		return mm_err_set(err, MM_EINVAL, "nothing to create");
+	if (n > MM_LEDGER_GROUP_MAX)
+		return mm_err_set(err, MM_ELIMIT, "%zu records in one write; at most %u are allowed", n,
+				  MM_LEDGER_GROUP_MAX);
+	/* a first check of each document outside the transaction, without taking the writer */
+	mm_schema_lookup none = {NULL, NULL, NULL};
+	json_array_foreach(docs, i, d) {
+		if ((rc = mm_schema_validate(k, d, &none, err)) || (rc = check_not_derived(k, d, err))) {
+			res->bad = i;
+			return rc;
+		}
+	}
+	mm_write_result last;
+	struct write_all a = {.w = {.s = s, .op = OP_CREATE, .who = who, .kind = k, .reason = reason, .res = &last},
+			      .docs = docs};
+	uint64_t seq;
+	rc = mm_ledger_submit_n(s->l, create_all_apply, &a, n, &seq, err);
+	free(a.w.payload);
+	if (rc) {
+		res->bad = a.next < n ? a.next : SIZE_MAX;
+		return rc;
+	}
+	res->count = n;
+	res->first_seq = seq;
+	memcpy(res->first, a.first, sizeof res->first);
+	memcpy(res->last, last.id, sizeof res->last);
+	return MM_OK;
+}
+
 /* Copy id first: callers may pass res->id of an earlier result as id. */
 static int copy_id(const char *id, char out[MM_ID_MAX + 1], mm_err *err)
 {
@@ -702,4 +778,65 @@ int mm_store_transition(mm_store *s, const mm_actor *who, const char *id_in, uin
 	struct write w = {.s = s, .op = OP_TRANSITION, .who = who, .id = id, .expected = expected_version,
 			  .what = what, .reason = reason, .res = res, .input = NULL};
 	return submit(&w, err);
+}
+
+/* ---- reads for the deriver, inside its write ---- */
+
+static const struct write *txn_of(mm_store *s)
+{
+	/* only the writing thread sets txn, so reading it here races with nobody that matters */
+	const struct write *w = s->txn;
+	return w && pthread_equal(s->txn_thread, pthread_self()) ? w : NULL;
+}
+
+int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm_err *err)
+{
+	const struct write *w = txn_of(s);
+	*state = NULL;
+	*data = NULL;
+	if (!w)
+		return mm_err_set(err, MM_EUNSUPPORTED, "internal: a transaction read outside a write's deriver");
+	*state = w->before_state;
+	*data = w->before_data;
+	return MM_OK;
+}
+
+int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
+		     mm_err *err)
+{
+	const struct write *w = txn_of(s);
+	sqlite3 *db = mm_ledger_db(s->l);
+	sqlite3_stmt *st = NULL;
+	int rc = MM_OK;
+	*data = NULL;
+	state[0] = '\0';
+	if (!w)
+		return mm_err_set(err, MM_EUNSUPPORTED, "internal: a transaction read outside a write's deriver");
+	if (sqlite3_prepare_v2(db, "SELECT state, data FROM record WHERE id = ? AND kind = ? AND tenant = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, write_tenant(w), -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		rc = r == SQLITE_DONE ? mm_err_set(err, MM_ENOTFOUND, "no %s record has id '%.128s'", kind, id)
+				      : mm_err_set(err, MM_EDB, "reading %.128s: %s", id, sqlite3_errmsg(db));
+		goto out;
+	}
+	const char *stt = (const char *)sqlite3_column_text(st, 0);
+	const char *text = (const char *)sqlite3_column_text(st, 1);
+	if (!stt || !text) {
+		rc = mm_err_set(err, MM_ENOMEM, "reading %.128s: out of memory", id);
+		goto out;
+	}
+	snprintf(state, MM_NAME_MAX + 1, "%s", stt);
+	json_error_t je;
+	*data = json_loads(text, 0, &je);
+	if (!*data)
+		rc = json_oom(&je) ? mm_err_set(err, MM_ENOMEM, "out of memory")
+				   : mm_err_set(err, MM_ECORRUPT, "record %.128s: stored data is not JSON", id);
+out:
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -38,9 +38,13 @@ struct mm_store {
 	proj live;
 	char db_path[4096];
 	char attach_dir[4096];
+	char signer_path[4096]; /* the ledger's signing key file (opened for writing), else "" */
 	sqlite3_stmt *exists_rec, *exists_att, *count_kind;
 	mm_store_derive_fn derive;
 	void *derive_ctx;
+	/* the write whose deriver runs now, and its thread (mm_store_txn_*) */
+	const struct write *txn;
+	pthread_t txn_thread;
 	/* pool of read-only connections for concurrent readers */
 	pthread_mutex_t pool_mu;
 	pthread_cond_t pool_cv;

@@ -20,6 +20,10 @@
 #include "crypto/mm_crypto.h"
 #include "ops/mm_ops.h"
 #include "schema/mm_schema.h"
+#include "fim/mm_fim.h"
+#include "note/mm_note.h"
+#include "store/mm_store.h"
+#include <sys/stat.h>
 #include "base/banned.h"
 
 static mm_schema *schema;
@@ -231,6 +235,10 @@ static void test_bad_derive_objects(void **state)
 		{"{\"require\":{\"d\":[\"shut\"]}}", "x.json: $.derive.require: 'd' is not a field people give"},
 		{"{\"require_if\":[{\"field\":\"c\",\"require\":\"t\",\"states\":[\"shut\"]}]}",
 		 "x.json: $.derive.require_if[0].equals: is required"},
+		{"{\"roster\":{}}", "x.json: $.derive.roster: must be an array"},
+		{"{\"roster\":[{\"field\":\"nope\"}]}", "x.json: $.derive.roster[0].field: 'nope' is not a field of x"},
+		{"{\"roster\":[{\"field\":\"c\"}]}", "x.json: $.derive.roster[0].field: 'c' must be a reference"},
+		{"{\"roster\":[{\"field\":\"c\",\"when\":1}]}", "x.json: $.derive.roster[0]: unknown key 'when'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char text[2048];
@@ -253,6 +261,238 @@ static void test_bad_derive_objects(void **state)
 	}
 }
 
+/* ---- the roster rule, through a real store (it reads people inside the write) ---- */
+
+static mm_store *rs;
+static mm_ops *rops;
+
+static void rcreate(const char *kind, const char *role, const char *json, char id[MM_ID_MAX + 1])
+{
+	mm_actor who = {"試験者", role, NULL};
+	mm_write_result res;
+	mm_err err;
+	if (mm_store_create(rs, &who, kind, json, strlen(json), NULL, &res, &err))
+		fail_msg("create %s: %s", kind, err.msg);
+	memcpy(id, res.id, sizeof res.id);
+}
+
+static int rwrite(const char *id, const char *role, const char *patch, const char *to, mm_err *err)
+{
+	mm_actor who = {"試験者", role, NULL};
+	mm_write_result res;
+	if (to)
+		return mm_store_transition(rs, &who, id, 0, to, NULL, &res, err);
+	return mm_store_update(rs, &who, id, 0, patch, strlen(patch), NULL, &res, err);
+}
+
+static void expect_refused(int rc, const mm_err *err, const char *msg)
+{
+	if (rc != MM_EINVAL || !strstr(err->msg, msg))
+		fail_msg("expected refusal '%s', got %d '%s'", msg, rc, rc ? err->msg : "OK");
+}
+
+static void test_roster(void **state)
+{
+	(void)state;
+	char dir[4096], db[4200], sdir[4200];
+	const char *tmp = getenv("MM_TEST_TMP");
+	mkdir(tmp ? tmp : "/tmp", 0755);
+	snprintf(dir, sizeof dir, "%s/rosterXXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/r.db", dir);
+	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
+	mm_store_paths p;
+	mm_err err;
+	assert_int_equal(mm_store_paths_for(db, NULL, &p, &err), MM_OK);
+	assert_int_equal(mm_store_init(db, &p, "test.example/roster", "t", &err), MM_OK);
+	assert_int_equal(mm_store_open(db, sdir, MM_STORE_WRITE, &rs, &err), MM_OK);
+	assert_int_equal(mm_ops_install(rs, NULL, &rops, &err), MM_OK);
+	mm_ops_set_now(rops, at("2026-10-07T10:00:00+09:00"));
+
+	char active[MM_ID_MAX + 1], proposed[MM_ID_MAX + 1], left[MM_ID_MAX + 1], later[MM_ID_MAX + 1];
+	char wr[MM_ID_MAX + 1], site[MM_ID_MAX + 1], text[1024];
+	rcreate("person", "contractor-manager", "{\"name\":\"高橋 一郎\",\"organisation\":\"受託者\",\"role\":\"engineer\","
+		"\"allowed_from\":\"2026-04-01\",\"allowed_until\":\"2027-03-31\"}", active);
+	rcreate("person", "contractor-manager", "{\"name\":\"伊藤 健\",\"organisation\":\"受託者\",\"role\":\"engineer\"}",
+		proposed);
+	rcreate("person", "contractor-manager", "{\"name\":\"田中 美咲\",\"organisation\":\"受託者\",\"role\":\"engineer\"}",
+		left);
+	rcreate("person", "contractor-manager", "{\"name\":\"佐々木 修\",\"organisation\":\"受託者\",\"role\":\"engineer\","
+		"\"allowed_from\":\"2026-11-01\"}", later);
+	assert_int_equal(rwrite(active, "municipality-approver", NULL, "active", &err), MM_OK);
+	assert_int_equal(rwrite(left, "municipality-approver", NULL, "active", &err), MM_OK);
+	assert_int_equal(rwrite(later, "municipality-approver", NULL, "active", &err), MM_OK);
+	rcreate("site", "admin", "{\"name\":\"北区\",\"code\":\"S03\"}", site);
+	snprintf(text, sizeof text, "{\"title\":\"更新\",\"category\":\"os-security-update\",\"target_sites\":[\"%s\"],"
+		 "\"requested_from\":\"2026-10-05\",\"requested_until\":\"2026-10-16\"}", site);
+	rcreate("work_request", "municipality-approver", text, wr);
+
+	/* each reason a person is not on the roster, named with the field and the person */
+	snprintf(text, sizeof text, "{\"assignees\":[\"%s\",\"%s\"]}", active, proposed);
+	expect_refused(rwrite(wr, "contractor-manager", text, NULL, &err), &err,
+		       "field assignees: 伊藤 健 (person-2) is not on the roster yet: the municipality has not approved them");
+	snprintf(text, sizeof text, "{\"assignees\":[\"%s\"]}", later);
+	expect_refused(rwrite(wr, "contractor-manager", text, NULL, &err), &err,
+		       "field assignees: 佐々木 修 (person-4) is outside the allowed period on 2026-10-05 (allowed 2026-11-01 to -)");
+	expect_refused(rwrite(wr, "contractor-manager", "{\"assignees\":[\"person-99\"]}", NULL, &err), &err,
+		       "field assignees: 'person-99' is not on the roster: no staff member has that id");
+	/* the date comes from the record: moved into November, the later person is allowed */
+	snprintf(text, sizeof text, "{\"assignees\":[\"%s\"],\"requested_from\":\"2026-11-02\"}", later);
+	assert_int_equal(rwrite(wr, "contractor-manager", text, NULL, &err), MM_OK);
+	/* moving the date back re-checks nobody already assigned ... */
+	assert_int_equal(rwrite(wr, "contractor-manager", "{\"requested_from\":\"2026-10-05\"}", NULL, &err), MM_OK);
+	snprintf(text, sizeof text, "{\"assignees\":[\"%s\",\"%s\"]}", active, left);
+	assert_int_equal(rwrite(wr, "contractor-manager", text, NULL, &err), MM_OK);
+	/* ... but starting the work checks everyone assigned, on the day: one has left meanwhile */
+	mm_actor cmw = {"管理者", "contractor-manager", NULL};
+	mm_write_result res;
+	assert_int_equal(mm_store_transition(rs, &cmw, left, 0, "left", "退職", &res, &err), MM_OK);
+	char proc[65];
+	assert_int_equal(mm_store_attach(rs, &cmw, "手順", 6, "p.txt", proc, &err), MM_OK);
+	snprintf(text, sizeof text, "{\"procedure\":\"%s\"}", proc);
+	assert_int_equal(rwrite(wr, "contractor-manager", text, NULL, &err), MM_OK);
+	assert_int_equal(rwrite(wr, "contractor-operator", NULL, "procedure-drafted", &err), MM_OK);
+	assert_int_equal(rwrite(wr, "municipality-approver", NULL, "procedure-approved", &err), MM_OK);
+	expect_refused(rwrite(wr, "contractor-operator", NULL, "in-progress", &err), &err,
+		       "field assignees: 田中 美咲 (person-3) is no longer on the roster: they have left (state 'left')");
+	snprintf(text, sizeof text, "{\"assignees\":[\"%s\"]}", active);
+	assert_int_equal(rwrite(wr, "contractor-manager", text, NULL, &err), MM_OK);
+	assert_int_equal(rwrite(wr, "contractor-operator", NULL, "in-progress", &err), MM_OK);
+
+	/* a single reference and a date-time date: area access on the day of entry */
+	snprintf(text, sizeof text, "{\"person\":\"%s\",\"area\":\"サーバ室\",\"purpose\":\"点検\","
+		 "\"entered_at\":\"2026-10-31T09:00:00+09:00\"}", later);
+	mm_actor op = {"作業者", "contractor-operator", NULL};
+	int rc = mm_store_create(rs, &op, "area_access", text, strlen(text), NULL, &res, &err);
+	expect_refused(rc, &err, "field person: 佐々木 修 (person-4) is outside the allowed period on 2026-10-31");
+	snprintf(text, sizeof text, "{\"person\":\"%s\",\"area\":\"サーバ室\",\"purpose\":\"点検\","
+		 "\"entered_at\":\"2026-11-01T09:00:00+09:00\"}", later);
+	assert_int_equal(mm_store_create(rs, &op, "area_access", text, strlen(text), NULL, &res, &err), MM_OK);
+	/* no date given (fault handled_by without an on-site start): today, by the ops clock */
+	char asset[MM_ID_MAX + 1];
+	snprintf(text, sizeof text, "{\"name\":\"S03-D6012-01\",\"site\":\"%s\",\"class\":\"terminal\"}", site);
+	rcreate("asset", "admin", text, asset);
+	snprintf(text, sizeof text, "{\"asset\":\"%s\",\"class\":\"terminal\",\"summary\":\"起動しない\","
+		 "\"instructed_at\":\"2026-10-07T09:00:00+09:00\",\"handled_by\":[\"%s\"]}", asset, later);
+	mm_actor cmr = {"管理者", "contractor-manager", NULL};
+	rc = mm_store_create(rs, &cmr, "fault", text, strlen(text), NULL, &res, &err);
+	expect_refused(rc, &err, "field handled_by: 佐々木 修 (person-4) is outside the allowed period on 2026-10-07");
+	/* outside a write the transaction reads refuse */
+	const char *bs;
+	const json_t *bd;
+	assert_int_equal(mm_store_txn_before(rs, &bs, &bd, &err), MM_EUNSUPPORTED);
+	assert_int_equal(mm_store_close(rs, &err), MM_OK);
+	mm_ops_free(rops);
+}
+
+/* ---- restore orders written by the approval (the "restore_order" rule) ---- */
+
+static void test_restore_order(void **state)
+{
+	(void)state;
+	char dir[4096], db[4200], sdir[4200], text[2048], site[MM_ID_MAX + 1], asset[MM_ID_MAX + 1];
+	const char *tmp = getenv("MM_TEST_TMP");
+	mkdir(tmp ? tmp : "/tmp", 0755);
+	snprintf(dir, sizeof dir, "%s/orderXXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/o.db", dir);
+	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
+	mm_store_paths p;
+	mm_err err;
+	assert_int_equal(mm_store_paths_for(db, NULL, &p, &err), MM_OK);
+	assert_int_equal(mm_store_init(db, &p, "test.example/order", "t", &err), MM_OK);
+	assert_int_equal(mm_store_open(db, sdir, MM_STORE_WRITE, &rs, &err), MM_OK);
+	assert_int_equal(mm_ops_install(rs, NULL, &rops, &err), MM_OK);
+	mm_ops_set_now(rops, at("2026-10-07T10:00:00+09:00"));
+	rcreate("site", "admin", "{\"name\":\"本庁舎\",\"code\":\"S01\"}", site);
+	snprintf(text, sizeof text, "{\"name\":\"WEB-01\",\"site\":\"%s\",\"class\":\"other\",\"hostname\":\"web01\"}", site);
+	rcreate("asset", "admin", text, asset);
+	static const char H[] = "b86bd76823d99bd9ac74d61d7e2127ae1f0c10a3f114353eaffb51a6a6d7f328";
+	static const struct {
+		const char *files;
+		const char *msg; /* NULL: approved */
+	} cases[] = {
+		{"[\"%s /srv/www/a b%%.html\", \"%s /srv/www/cgi/run.sh\"]", NULL},
+		{"[\"%.63s /srv/x\"]", "field files[0]: give the approved SHA-256"},
+		{"[\"%s srv/x\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/../etc/passwd\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv//x\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/x/\"]", "field files[0]: the path must be absolute"},
+		{"[\"%s /srv/x\", \"%s /srv/x\"]", "field files[1]: the path is named twice"},
+	};
+	size_t tried = 0;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char files[512], rr[MM_ID_MAX + 1];
+		snprintf(files, sizeof files, cases[i].files, H, H);
+		snprintf(text, sizeof text, "{\"asset\":\"%s\",\"files\":%s,\"detection\":\"改ざん検知\"}", asset, files);
+		mm_actor op = {"作業者", "contractor-operator", NULL};
+		mm_write_result res;
+		int rc = mm_store_create(rs, &op, "restore_request", text, strlen(text), NULL, &res, &err);
+		if (rc)
+			fail_msg("case %zu: create: %s", i, err.msg);
+		tried++;
+		memcpy(rr, res.id, sizeof rr);
+		/* an operator may not approve */
+		assert_int_equal(rwrite(rr, "contractor-operator", NULL, "approved", &err), MM_EPERM);
+		rc = rwrite(rr, "municipality-approver", NULL, "approved", &err);
+		if (cases[i].msg) {
+			expect_refused(rc, &err, cases[i].msg);
+			continue;
+		}
+		assert_int_equal(rc, MM_OK);
+		mm_buf b;
+		mm_buf_init(&b, 1u << 20);
+		mm_actor city = {"市", "municipality-approver", NULL};
+		assert_int_equal(mm_store_get(rs, &city, rr, &b, &err), MM_OK);
+		json_t *r = json_loadb((const char *)b.p, b.len, 0, NULL);
+		const char *order = json_string_value(json_object_get(json_object_get(r, "data"), "order"));
+		assert_non_null(order);
+		/* the agent's own parser accepts it, with the ledger's public key */
+		mm_buf k;
+		mm_buf_init(&k, 4096);
+		mm_note_verifier v;
+		assert_int_equal(mm_file_read(p.verifier, 4096, &k, &err), MM_OK);
+		assert_int_equal(mm_note_verifier_parse((const char *)k.p, k.len, &v, &err), MM_OK);
+		mm_fim_order *o = NULL;
+		assert_int_equal(mm_fim_order_parse(order, strlen(order), v.pk, &o, &err), MM_OK);
+		assert_true(o->signed_ok);
+		assert_string_equal(o->host, "web01");
+		assert_int_equal(o->issued_s, at("2026-10-07T10:00:00+09:00"));
+		assert_int_equal(o->expires_s - o->issued_s, 24 * 3600);
+		assert_int_equal(o->nfiles, 2);
+		assert_string_equal(o->files[0].path, "/srv/www/a b%.html"); /* encoded as %20 and %25, decoded back */
+		assert_non_null(strstr(order, "file: b86bd768"));
+		assert_non_null(strstr(order, "/srv/www/a%20b%25.html\n"));
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "data"), "order_id")), o->id);
+		mm_fim_order_free(o);
+		/* one byte changed: the signature no longer holds */
+		char *bad = strdup(order);
+		bad[strlen("mamori-fim-restore-order v1\nid: ord-")] ^= 1;
+		assert_int_not_equal(mm_fim_order_parse(bad, strlen(bad), v.pk, &o, &err), MM_OK);
+		free(bad);
+		/* later edits keep the order, and nobody can write it */
+		assert_int_equal(rwrite(rr, "contractor-operator", "{\"result\":\"復元済\"}", NULL, &err), MM_OK);
+		assert_int_equal(rwrite(rr, "contractor-operator", "{\"order\":\"x\"}", NULL, &err), MM_EINVAL);
+		assert_non_null(strstr(err.msg, "is computed by mamori"));
+		mm_buf_release(&k);
+		mm_buf_release(&b);
+		json_decref(r);
+	}
+	assert_int_equal(tried, sizeof cases / sizeof cases[0]);
+	/* no host name on the asset and none given: refused, naming the field */
+	char bare[MM_ID_MAX + 1], rr[MM_ID_MAX + 1];
+	snprintf(text, sizeof text, "{\"name\":\"WEB-02\",\"site\":\"%s\",\"class\":\"other\"}", site);
+	rcreate("asset", "admin", text, bare);
+	snprintf(text, sizeof text, "{\"asset\":\"%s\",\"files\":[\"%s /srv/x\"],\"detection\":\"x\"}", bare, H);
+	rcreate("restore_request", "contractor-operator", text, rr);
+	expect_refused(rwrite(rr, "municipality-approver", NULL, "approved", &err), &err, "field host: asset");
+	assert_int_equal(rwrite(rr, "contractor-operator", "{\"host\":\"bad host!\"}", NULL, &err), MM_OK);
+	expect_refused(rwrite(rr, "municipality-approver", NULL, "approved", &err), &err,
+		       "field host: 'bad host!' is not a host name");
+	assert_int_equal(mm_store_close(rs, &err), MM_OK);
+	mm_ops_free(rops);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -263,6 +503,8 @@ int main(void)
 		cmocka_unit_test(test_required_in_state),
 		cmocka_unit_test(test_bad_derive_objects),
 		cmocka_unit_test(test_fixed_class),
+		cmocka_unit_test(test_roster),
+		cmocka_unit_test(test_restore_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

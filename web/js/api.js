@@ -32,7 +32,7 @@ export async function api(method, path, body, opts = {}) {
   let payload;
   if (opts.raw) {
     payload = body;
-    headers['Content-Type'] = 'application/octet-stream';
+    headers['Content-Type'] = opts.type || 'application/octet-stream';
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     headers['Content-Type'] = 'application/json';

@@ -8,6 +8,8 @@ import { $, clear, h } from './dom.js';
 import { currentLang, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
 import { resetCard } from './account.js';
+import { dueCard, dueCell, dueHead } from './countdown.js';
+import { importPanel, orderLink } from './import.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -159,11 +161,12 @@ async function listView(kindName, params) {
     h('td', {}, h('a', { href: `#/record/${r.id}` }, r.id)),
     cols.map((f) => h('td', {}, r.data[f.name] ?? '')),
     h('td', {}, h('span', { class: `badge state-${r.state}` }, stateTitle(k, r.state))),
+    dueCell(k, r),
     h('td', {}, r.updated.slice(0, 16).replace('T', ' '))));
   const table = h('table', { class: 'records', id: 'records' },
     h('thead', {}, h('tr', {}, sortHead('id', 'ID'), cols.map((f) => sortHead(f.name, fieldTitle(f))),
-      sortHead('state', t('list.state')), sortHead('updated', t('list.updated')))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length + 3 }, t('list.empty')))));
+      sortHead('state', t('list.state')), dueHead(k), sortHead('updated', t('list.updated')))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length + (k.sla ? 4 : 3) }, t('list.empty')))));
   const pager = h('nav', { class: 'pager', 'aria-label': t('list.pages') },
     h('button', { type: 'button', disabled: offset === 0, onclick: () => go({ offset: String(Math.max(0, offset - PAGE)) }) }, t('list.prev')),
     h('span', {}, t('list.range', { from: data.total ? offset + 1 : 0, to: Math.min(offset + PAGE, data.total), total: data.total })),
@@ -171,7 +174,11 @@ async function listView(kindName, params) {
   show(h('section', {},
     h('div', { class: 'title-row' }, h('h1', {}, title(k.title, k.kind)),
       k.may_create ? h('a', { class: 'button primary', href: `#/kind/${kindName}/new`, id: 'new-record' }, t('list.new')) : null),
-    filter, h('div', { class: 'scroll' }, table), pager));
+    filter, h('div', { class: 'scroll' }, table), pager,
+    k.may_create ? importPanel(k, (r) => {
+      pendingNotice = t('import.done', { n: r.count, first: r.first, last: r.last });
+      go({ offset: '0', sort: 'id', order: 'desc' });
+    }) : null));
 }
 
 // ---- detail ----
@@ -181,6 +188,12 @@ function valueText(f, v) {
   if (f && f.type === 'boolean') return v ? t('form.yes') : t('form.no');
   if (Array.isArray(v)) return v.join(', ');
   return String(v);
+}
+
+// A history row's operation: create/update from the catalogue, a transition by its own title.
+function opTitle(k, op) {
+  const tr = k.transitions.find((x) => x.name === op);
+  return t(`op.${op}`) === `op.${op}` && tr ? title(tr.title, op) : t(`op.${op}`);
 }
 
 async function detailView(id) {
@@ -193,6 +206,7 @@ async function detailView(id) {
     const v = r.data[f.name];
     let dd;
     if (f.type === 'attachment') dd = h('a', { href: `/api/v1/attachments/${v}`, download: '' }, t('detail.download'));
+    else if (k.restore_order && f.name === k.restore_order.order) dd = orderLink(r, v);
     else if (f.type === 'ref') dd = h('a', { href: `#/record/${v}` }, v);
     else dd = valueText(f, v);
     dl.append(h('dt', {}, fieldTitle(f)), h('dd', {}, dd));
@@ -217,6 +231,9 @@ async function detailView(id) {
           detailView(id);
         } catch (e) {
           err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+          // a missed target's reason is asked for at the top of the page: go there
+          const box = k.sla && e.field === k.sla.reason ? document.getElementById('sla-reason') : null;
+          if (box) box.focus();
         }
       },
     }, title(tr.title, name)));
@@ -224,7 +241,7 @@ async function detailView(id) {
   const proofBox = h('div', { class: 'proof', id: 'proof', 'aria-live': 'polite' });
   const histRows = hist.map((v) => h('tr', {},
     h('td', {}, `v${v.version}`), h('td', {}, v.time.slice(0, 19).replace('T', ' ')),
-    h('td', {}, v.actor), h('td', {}, t(`role.${v.role}`)), h('td', {}, t(`op.${v.op}`)),
+    h('td', {}, v.actor), h('td', {}, t(`role.${v.role}`)), h('td', {}, opTitle(k, v.op)),
     h('td', {}, stateTitle(k, v.state)), h('td', {}, v.reason || ''),
     h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => showProof(v.seq, proofBox) }, `#${v.seq}`))));
   show(h('section', {},
@@ -233,6 +250,7 @@ async function detailView(id) {
       h('span', { class: `badge state-${r.state}`, id: 'record-state' }, stateTitle(k, r.state)),
       r.may_update ? h('a', { class: 'button', href: `#/record/${id}/edit`, id: 'edit-record' }, t('detail.edit')) : null),
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
+    dueCard(k, r, () => detailView(id)),
     dl,
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
     h('h2', {}, t('detail.history')),

@@ -65,6 +65,7 @@ export async function recordForm(kind, rec, save) {
   const controls = [];
   const form = h('form', { class: 'card record-form', id: 'record-form', novalidate: false });
   for (const f of kind.fields) {
+    if (f.derived) continue; // computed by mamori: shown on the record, never typed
     const id = `f-${f.name}`;
     const old = rec ? rec.data[f.name] : undefined;
     const el = control(f, old, id);
