@@ -107,6 +107,9 @@ typedef enum mm_route_id {
 	MM_R_USER_DISABLE,    /* POST   /api/v1/users/{name}/disable */
 	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
+	MM_R_COMPLIANCE,      /* GET    /api/v1/compliance */
+	MM_R_DASHBOARD,       /* GET    /api/v1/dashboard */
+	MM_R_CHART,           /* GET    /api/v1/dashboard/chart/{name}.svg */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

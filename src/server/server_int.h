@@ -74,6 +74,11 @@ const char *ctx_header(struct ctx *x, const char *name);
 /* api.c: handle one authenticated (or login) API request. */
 void api_dispatch(struct ctx *x);
 
+/* dash_api.c: compliance, dashboard and its charts (GET only) */
+void dash_compliance(struct ctx *x);
+void dash_dashboard(struct ctx *x);
+void dash_chart(struct ctx *x);
+
 /* web.c */
 int web_load(mm_server *srv, const char *dir, mm_err *err);
 void web_free(mm_server *srv);
