@@ -15,6 +15,7 @@ test_pkgs=(
   jq  # CLI tests read --json output
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
+  libxml2-utils  # xmllint: the dashboard's SVG charts are well-formed XML (tests/cli/dashboard_api.sh)
 )
 
 # Peers the benchmarks compare against (bench/*.sh).

@@ -130,7 +130,11 @@ void dash_chart(struct ctx *x)
 	mm_err e;
 	mm_err_clear(&e);
 	mm_buf_reset(&x->rp->body);
-	if (mm_compliance_chart(charts[i].which, dash, x->lang, &x->rp->body, &e)) {
+	/* an <img> cannot send X-Mamori-Lang: the page names its language in the query */
+	const char *lang = ctx_query(x, "lang");
+	if (!lang || (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0))
+		lang = x->lang;
+	if (mm_compliance_chart(charts[i].which, dash, lang, &x->rp->body, &e)) {
 		reply_mm_error(x, &e);
 	} else {
 		x->rp->status = 200;
