@@ -42,9 +42,9 @@ struct bar {
 	int pattern;
 };
 
-#define W 640
-#define LABEL_W 200
-#define BAR_W 320
+#define W 600
+#define LABEL_W 190
+#define BAR_W 300
 #define ROW_H 30
 #define TOP 40
 

@@ -22,8 +22,7 @@ export function statusBadge(status) {
 
 function chart(name) {
   return h('figure', { class: 'chart' },
-    h('img', { src: `/api/v1/dashboard/chart/${name}.svg?lang=${currentLang()}`, alt: t(`chart.${name}`), width: 640, id: `chart-${name}` }),
-    h('figcaption', { class: 'muted' }, t(`chart.${name}`)));
+    h('img', { src: `/api/v1/dashboard/chart/${name}.svg?lang=${currentLang()}`, alt: t(`chart.${name}`), width: 600, id: `chart-${name}` }));
 }
 
 function recordLink(id, text) {
@@ -60,13 +59,13 @@ export async function dashboard(schema, show) {
     h('td', {}, h('a', { href: `#/compliance/${r.id}` }, title(r.title, r.id))),
     h('td', {}, statusBadge(r.status))));
   const faultRows = d.open_faults.map((f) => h('tr', {},
-    h('td', {}, recordLink(f.id)), h('td', {}, f.summary),
-    h('td', {}, f.due_at ? when(f.due_at) : t('dash.no_target')),
+    h('td', { class: 'nowrap' }, recordLink(f.id)), h('td', {}, f.summary),
+    h('td', { class: 'nowrap' }, f.due_at ? when(f.due_at) : t('dash.no_target')),
     h('td', {}, f.overdue ? h('span', { class: 'status status-missed' }, h('span', { class: 'status-symbol', 'aria-hidden': 'true' }, '✕'), t('dash.overdue'))
       : t('dash.within'))));
   const overdueRows = d.overdue.map((o) => h('tr', {},
     h('td', {}, h('a', { href: `#/compliance/${o.requirement}` }, o.requirement)),
-    h('td', {}, recordLink(o.id)), h('td', {}, when(o.due))));
+    h('td', { class: 'nowrap' }, recordLink(o.id)), h('td', { class: 'nowrap' }, when(o.due))));
   const agentRows = d.silent_agents.map((a) => h('tr', {},
     h('td', {}, recordLink(a.id)), h('td', {}, a.hostname), h('td', {}, a.last_report_at ? when(a.last_report_at) : t('dash.never'))));
   show(h('section', { id: 'dashboard' },
