@@ -120,5 +120,6 @@ expect_st 404 "unknown chart"
 c viewer GET /api/v1/dashboard/chart/..%2Fetc
 expect_st 404 "traversal"
 
-kill -TERM "$SERVER"; wait "$SERVER" || true
+kill -TERM "$SERVER"; wait "$SERVER"
+grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$T/serve.err" && fail "sanitizer report from the server"; ok
 done_ok
