@@ -6,7 +6,13 @@
  * /api/v1/dashboard/chart/{requirements,sla,inspection}.svg (charts drawn
  * by src/compliance). Read-only; every role may read, and only the
  * records of the caller's own organisation are evaluated.
+ *
+ * A dashboard page asks for the dashboard and three charts at once; the
+ * last evaluations are kept (per organisation, while the ledger has not
+ * grown and for at most CACHE_SECONDS) so the four cost one evaluation.
+ * Evaluations at an explicit ?at= are never cached.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,64 @@ static bool may_read(struct ctx *x)
 	return false;
 }
 
+#define CACHE_SLOTS 8
+#define CACHE_SECONDS 30
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char tenant[MM_TENANT_MAX + 1];
+	uint64_t size; /* ledger entries when evaluated: any write makes it stale */
+	int64_t at;
+	json_t *eval, *dash;
+} cache[CACHE_SLOTS];
+static size_t cache_next;
+
+/* Copies of a fresh cached evaluation for tenant (true), or nothing (false). */
+static bool cache_get(const char *tenant, uint64_t size, int64_t now, json_t **eval, json_t **dash)
+{
+	bool hit = false;
+	pthread_mutex_lock(&cache_mu);
+	for (size_t i = 0; i < CACHE_SLOTS && !hit; i++) {
+		if (!cache[i].eval || cache[i].size != size || strcmp(cache[i].tenant, tenant) != 0 ||
+		    now - cache[i].at < 0 || now - cache[i].at > CACHE_SECONDS)
+			continue;
+		*eval = json_deep_copy(cache[i].eval);
+		if (dash)
+			*dash = json_deep_copy(cache[i].dash);
+		hit = *eval && (!dash || *dash);
+		if (!hit) { /* out of memory: evaluate afresh */
+			json_decref(*eval);
+			*eval = NULL;
+			if (dash) {
+				json_decref(*dash);
+				*dash = NULL;
+			}
+		}
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+static void cache_put(const char *tenant, uint64_t size, int64_t now, const json_t *eval, const json_t *dash)
+{
+	json_t *e = json_deep_copy(eval), *d = json_deep_copy(dash);
+	if (!e || !d || strlen(tenant) > MM_TENANT_MAX) {
+		json_decref(e);
+		json_decref(d);
+		return;
+	}
+	pthread_mutex_lock(&cache_mu);
+	size_t i = cache_next++ % CACHE_SLOTS;
+	json_decref(cache[i].eval);
+	json_decref(cache[i].dash);
+	snprintf(cache[i].tenant, sizeof cache[i].tenant, "%s", tenant);
+	cache[i].size = size;
+	cache[i].at = now;
+	cache[i].eval = e;
+	cache[i].dash = d;
+	pthread_mutex_unlock(&cache_mu);
+}
+
 /* Evaluate for the caller at ?at= (ISO-8601) or now; with dash, the dashboard too. */
 static bool evaluate(struct ctx *x, json_t **eval, json_t **dash)
 {
@@ -55,7 +119,12 @@ static bool evaluate(struct ctx *x, json_t **eval, json_t **dash)
 		reply_error(x, 400, "bad_request", d);
 		return false;
 	}
-	mm_actor who = {.name = x->sess.user, .role = x->sess.role, .tenant = x->sess.tenant};
+	const char *tenant = x->sess.tenant;
+	uint64_t size = mm_ledger_size(mm_store_ledger(x->srv->store));
+	json_t *dummy = NULL;
+	if (!at && cache_get(tenant, size, now, eval, dash ? dash : NULL))
+		return true;
+	mm_actor who = {.name = x->sess.user, .role = x->sess.role, .tenant = tenant};
 	mm_compliance_input in;
 	memset(&in, 0, sizeof in);
 	if (mm_catalogue_default_path(path, sizeof path, &e) || mm_catalogue_load(path, &cat, &e) ||
@@ -63,8 +132,11 @@ static bool evaluate(struct ctx *x, json_t **eval, json_t **dash)
 	    mm_compliance_read(x->srv->store, &who, cat, &in, &records, &e))
 		goto fail;
 	in.cal = &contract->cal;
-	if (mm_compliance_eval(cat, &in, now, eval, &e) || (dash && mm_compliance_dashboard(cat, &in, *eval, now, dash, &e)))
+	if (mm_compliance_eval(cat, &in, now, eval, &e) ||
+	    mm_compliance_dashboard(cat, &in, *eval, now, dash ? dash : &dummy, &e))
 		goto fail;
+	if (!at)
+		cache_put(tenant, size, now, *eval, dash ? *dash : dummy);
 	ok = true;
 	goto out;
 fail:
@@ -73,6 +145,7 @@ fail:
 	json_decref(*eval);
 	*eval = NULL;
 out:
+	json_decref(dummy);
 	json_decref(records);
 	mm_sla_contract_free(contract);
 	mm_catalogue_free(cat);

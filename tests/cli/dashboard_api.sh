@@ -18,6 +18,7 @@ add_user() { printf '%s\n' "$PW" | "$MAMORI" user add --db "$DB" --name "$1" --r
 add_user viewer municipality-viewer
 add_user auditor auditor
 add_user other admin city-b
+add_user mgr contractor-manager
 # a site whose name needs escaping, with one passed and one failed inspection item
 site=$("$MAMORI" record create --db "$DB" --kind site --actor 管理者 --json '{"name": "<script>alert(1)</script> & \"分室\"", "code": "X99"}')
 asset=$("$MAMORI" record create --db "$DB" --kind asset --actor 管理者 --json "{\"name\": \"x\", \"site\": \"$site\", \"class\": \"terminal\"}")
@@ -54,6 +55,8 @@ done
 login viewer viewer
 login auditor auditor
 login other other
+login mgr mgr
+CSRF=$(jq -r .csrf "$T/body")
 
 # compliance: every requirement, the late fault named, exact at ?at=
 c viewer GET /api/v1/compliance
@@ -119,6 +122,19 @@ c viewer GET /api/v1/dashboard/chart/pie.svg
 expect_st 404 "unknown chart"
 c viewer GET /api/v1/dashboard/chart/..%2Fetc
 expect_st 404 "traversal"
+
+# a write is seen at once (no stale evaluation is served): the late fault gets its reason, C7 is met
+c viewer GET /api/v1/compliance
+[ "$(jq -r '.requirements[] | select(.id=="C7") | .status' "$T/body")" = missed ] || fail "C7 before the write"; ok
+c mgr GET "/api/v1/record/$late"
+v=$(jq -r .version "$T/body")
+c mgr PATCH "/api/v1/record/$late" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" -H "Origin: $BASE" \
+  --data "{\"version\": $v, \"data\": {\"onsite_started_at\": \"2026-11-10T22:05:00+09:00\", \"miss_reason\": \"大雪\"}}"
+expect_st 200 "reason for the late fault"
+c viewer GET /api/v1/compliance
+[ "$(jq -r '.requirements[] | select(.id=="C7") | .status' "$T/body")" = met ] || fail "C7 after the write: stale evaluation"; ok
+c viewer GET /api/v1/dashboard
+[ "$(jq -r --arg id "$late" '[.open_faults[] | select(.id==$id)][0].overdue' "$T/body")" = false ] || fail "dashboard after the write"; ok
 
 kill -TERM "$SERVER"; wait "$SERVER"
 grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$T/serve.err" && fail "sanitizer report from the server"; ok
