@@ -105,6 +105,11 @@ PY
 expect_rc 0 "$MAMORI" compliance --db "$db" --catalogue "$T/c5.json" --lang en
 expect_out "met 1, at risk 0, missed 0, no evidence 0 (of 1)"
 
+# another organisation's view: none of the demo's records
+expect_rc 1 "$MAMORI" compliance --db "$db" --format json --tenant city-b
+expect_eq "$(status C7)" no-evidence "C7 for city-b"
+expect_eq "$(status C5)" met "C5 for city-b (the ledger is shared)"
+
 # bad input: exit 2 naming what is wrong
 expect_rc 2 "$MAMORI" compliance --db "$db" --at yesterday
 expect_err "--at:"
