@@ -112,6 +112,8 @@ static void print_text(const json_t *res, bool ja, uint64_t max_causes)
 				}
 				const char *detail = json_string_value(json_object_get(c, "detail"));
 				const char *rel = json_string_value(json_object_get(c, "related"));
+				if (!rel)
+					rel = json_string_value(json_object_get(c, "component"));
 				printf("         %s %s%s%s%s%s\n", json_string_value(json_object_get(c, "id")),
 				       word(reasons, sizeof reasons / sizeof reasons[0],
 					    json_string_value(json_object_get(c, "reason")), ja),

@@ -42,7 +42,7 @@ struct bar {
 	int pattern;
 };
 
-#define W 600
+#define W 660
 #define LABEL_W 190
 #define BAR_W 300
 #define ROW_H 30

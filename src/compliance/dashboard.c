@@ -34,12 +34,16 @@ static bool appendable(json_t *a)
 	return json_array_size(a) < MM_DASHBOARD_ITEMS_MAX;
 }
 
-/* Overdue items: the "overdue" causes of every requirement's rules. */
-static json_t *overdue(const json_t *eval)
+/* Overdue items: the "overdue" causes of every requirement's rules; *total counts them all. */
+static json_t *overdue(const json_t *eval, json_int_t *total)
 {
 	json_t *out = json_array();
 	size_t i, j, k;
 	json_t *r, *rule, *c;
+	*total = 0;
+	json_array_foreach(json_object_get(eval, "requirements"), i, r)
+		json_array_foreach(json_object_get(r, "rules"), j, rule)
+			*total += json_integer_value(json_object_get(json_object_get(rule, "reasons"), "overdue"));
 	json_array_foreach(json_object_get(eval, "requirements"), i, r)
 		json_array_foreach(json_object_get(r, "rules"), j, rule)
 			json_array_foreach(json_object_get(rule, "causes"), k, c) {
@@ -150,12 +154,13 @@ static int cmp_due(const void *a, const void *b)
 }
 
 /* Faults not yet attended (open, on-site), soonest due first. */
-static json_t *open_faults(const mm_compliance_input *in, int64_t now)
+static json_t *open_faults(const mm_compliance_input *in, int64_t now, json_int_t *total)
 {
 	const json_t *faults = compliance_records(in, "fault");
 	json_t *out = json_array();
 	size_t n = 0, i;
 	json_t **v = calloc(json_array_size(faults) + 1, sizeof *v), *f;
+	*total = 0;
 	if (!out || !v)
 		goto out;
 	json_array_foreach(faults, i, f) {
@@ -170,10 +175,13 @@ static json_t *open_faults(const mm_compliance_input *in, int64_t now)
 				      compliance_str(f, "class") ? compliance_str(f, "class") : "", "asset",
 				      compliance_str(f, "asset") ? compliance_str(f, "asset") : "", "due_at",
 				      has_due ? compliance_str(f, "due_at") : "", "overdue", has_due && !arrived && now > due);
+		if (o && arrived)
+			json_object_set_new(o, "onsite_started_at", json_string(compliance_str(f, "onsite_started_at")));
 		if (o)
 			v[n++] = o;
 	}
 	qsort(v, n, sizeof *v, cmp_due);
+	*total = (json_int_t)n;
 	for (i = 0; i < n; i++) {
 		if (appendable(out))
 			json_array_append(out, v[i]);
@@ -185,9 +193,11 @@ out:
 }
 
 /* Active agents whose last report is older than the catalogue's agent rule allows (default 7 days). */
-static json_t *silent_agents(const mm_catalogue *c, const mm_compliance_input *in, int64_t now, json_int_t *days)
+static json_t *silent_agents(const mm_catalogue *c, const mm_compliance_input *in, int64_t now, json_int_t *days,
+			     json_int_t *total)
 {
 	*days = 7;
+	*total = 0;
 	size_t i, j;
 	json_t *r, *rule;
 	json_array_foreach(json_object_get(mm_catalogue_json(c), "requirements"), i, r)
@@ -203,6 +213,7 @@ static json_t *silent_agents(const mm_catalogue *c, const mm_compliance_input *i
 		const char *last = compliance_str(a, "last_report_at");
 		if (compliance_instant(last, &t) && now - t <= *days * 86400)
 			continue;
+		++*total;
 		if (out && appendable(out))
 			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "id", sval(a, "id"), "hostname",
 							     compliance_str(a, "hostname") ? compliance_str(a, "hostname") : "",
@@ -222,12 +233,14 @@ int mm_compliance_dashboard(const mm_catalogue *c, const mm_compliance_input *in
 	json_array_foreach(json_object_get(eval, "requirements"), i, r) if (reqs) json_array_append_new(
 		reqs, json_pack("{s:O, s:O, s:O}", "id", json_object_get(r, "id"), "title", json_object_get(r, "title"),
 				"status", json_object_get(r, "status")));
-	json_int_t days;
-	json_t *agents = silent_agents(c, in, now, &days);
-	json_t *d = json_pack("{s:O, s:O?, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "at", json_object_get(eval, "at"),
-			      "summary", json_object_get(eval, "summary"), "requirements", reqs, "overdue", overdue(eval),
-			      "sla_month", sla_month(in, now), "inspection_sites", inspection_sites(in), "open_faults",
-			      open_faults(in, now), "silent_agents", agents, "agent_days", days);
+	json_int_t days, n_agents, n_overdue, n_faults;
+	json_t *agents = silent_agents(c, in, now, &days, &n_agents), *od = overdue(eval, &n_overdue),
+	       *faults = open_faults(in, now, &n_faults);
+	json_t *d = json_pack("{s:O, s:O?, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:I}", "at",
+			      json_object_get(eval, "at"), "summary", json_object_get(eval, "summary"), "requirements",
+			      reqs, "overdue", od, "overdue_total", n_overdue, "sla_month", sla_month(in, now),
+			      "inspection_sites", inspection_sites(in), "open_faults", faults, "open_faults_total",
+			      n_faults, "silent_agents", agents, "silent_agents_total", n_agents, "agent_days", days);
 	if (!d)
 		return mm_err_set(err, MM_ENOMEM, "dashboard: out of memory");
 	*out = d;

@@ -93,20 +93,24 @@ static void fmt_time(int64_t t, char *out, size_t n)
 /* One rule's running result. */
 typedef struct acc {
 	json_t *causes;
+	json_t *reasons; /* reason -> how many causes give it (all of them, not only those listed) */
 	size_t checked, ok, at_risk, missed, total;
 	bool no_evidence;
 	bool oom;
 } acc;
 
 /* Record that rec (id; kind) is at risk or missed for reason; detail is a time, date or name. */
-static void cause(acc *a, const char *id, const char *kind, mm_cstatus st, const char *reason, const char *detail,
-		  const char *related)
+static void cause_full(acc *a, const char *id, const char *kind, mm_cstatus st, const char *reason, const char *detail,
+		       const char *related, const char *component)
 {
 	if (st == MM_CS_MISSED)
 		a->missed++;
 	else
 		a->at_risk++;
 	a->total++;
+	json_t *n = json_object_get(a->reasons, reason);
+	if (json_object_set_new(a->reasons, reason, json_integer(n ? json_integer_value(n) + 1 : 1)))
+		a->oom = true;
 	if (json_array_size(a->causes) >= MM_COMPLIANCE_CAUSES_MAX)
 		return;
 	json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "kind", kind ? kind : "", "status",
@@ -115,8 +119,17 @@ static void cause(acc *a, const char *id, const char *kind, mm_cstatus st, const
 		json_object_set_new(c, "detail", json_string(detail));
 	if (c && related)
 		json_object_set_new(c, "related", json_string(related));
+	if (c && component)
+		json_object_set_new(c, "component", json_string(component));
 	if (!c || json_array_append_new(a->causes, c))
 		a->oom = true;
+}
+
+/* A cause naming at most one related record (the finding behind an open_finding). */
+static void cause(acc *a, const char *id, const char *kind, mm_cstatus st, const char *reason, const char *detail,
+		  const char *related)
+{
+	cause_full(a, id, kind, st, reason, detail, related, NULL);
 }
 
 /*
@@ -320,8 +333,8 @@ static void rule_rotation(acc *a, const json_t *r, const mm_compliance_input *in
 			if (json_object_get(done, key))
 				a->ok++;
 			else
-				cause(a, rid(rec), skind, now <= due ? MM_CS_AT_RISK : MM_CS_MISSED,
-				      now <= due ? "rotation_due" : "not_rotated", duet, json_string_value(c));
+				cause_full(a, rid(rec), skind, now <= due ? MM_CS_AT_RISK : MM_CS_MISSED,
+					   now <= due ? "rotation_due" : "not_rotated", duet, NULL, json_string_value(c));
 		}
 	}
 out:
@@ -459,10 +472,13 @@ static mm_cstatus acc_status(const acc *a)
 
 static json_t *eval_rule(const json_t *r, const mm_compliance_input *in, int64_t now, mm_cstatus *st)
 {
-	acc a = {.causes = json_array()};
+	acc a = {.causes = json_array(), .reasons = json_object()};
 	const char *type = pstr(r, "type");
-	if (!a.causes)
+	if (!a.causes || !a.reasons) {
+		json_decref(a.causes);
+		json_decref(a.reasons);
 		return NULL;
+	}
 	if (strcmp(type, "deadline") == 0)
 		rule_deadline(&a, r, in, now);
 	else if (strcmp(type, "business_days") == 0)
@@ -489,6 +505,11 @@ static json_t *eval_rule(const json_t *r, const mm_compliance_input *in, int64_t
 				      "missed", (json_int_t)a.missed, "causes_total", (json_int_t)a.total, "causes",
 				      a.causes);
 	json_decref(a.causes);
+	if (o && json_object_set(o, "reasons", a.reasons)) {
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(a.reasons);
 	if (o && pstr(r, "kind"))
 		json_object_set_new(o, "kind", json_string(pstr(r, "kind")));
 	return o;

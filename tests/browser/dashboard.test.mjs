@@ -91,7 +91,8 @@ try {
     assert.equal(await card.getAttribute('data-status'), 'missed');
     const link = card.locator('.cause a').first();
     faultId = (await link.textContent()).trim();
-    assert.ok((await card.locator('.cause').first().textContent()).includes('期限を過ぎています'));
+    const cause = await card.locator('.cause').first().textContent();
+    assert.match(cause, /期限\(2026-11-10 21:30\)を過ぎています/, cause);
     await page.screenshot({ path: join(SHOTS, 'compliance-ja.png'), fullPage: false });
     await link.click();
     await page.locator('#record-id').filter({ hasText: faultId }).waitFor();

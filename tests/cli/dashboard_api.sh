@@ -134,7 +134,9 @@ expect_st 200 "reason for the late fault"
 c viewer GET /api/v1/compliance
 [ "$(jq -r '.requirements[] | select(.id=="C7") | .status' "$T/body")" = met ] || fail "C7 after the write: stale evaluation"; ok
 c viewer GET /api/v1/dashboard
-[ "$(jq -r --arg id "$late" '[.open_faults[] | select(.id==$id)][0].overdue' "$T/body")" = false ] || fail "dashboard after the write"; ok
+[ "$(jq -r --arg id "$late" '[.open_faults[] | select(.id==$id)][0] | "\(.overdue) \(.onsite_started_at)"' "$T/body")" = "false 2026-11-10T22:05:00+09:00" ] ||
+  fail "dashboard after the write"; ok
+[ "$(jq -r '.open_faults_total' "$T/body")" = 3 ] || fail "open_faults_total"; ok
 
 kill -TERM "$SERVER"; wait "$SERVER"
 grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$T/serve.err" && fail "sanitizer report from the server"; ok

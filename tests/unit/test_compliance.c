@@ -313,7 +313,7 @@ static void rule_rotation(void **st)
 	json_t *res = NULL;
 	const json_t *r = eval1(c, half, T("2026-11-02T00:00:00+09:00"), &res);
 	assert_int_equal(json_integer_value(json_object_get(r, "checked")), 2); /* the reader needs no rotation */
-	assert_string_equal(S(json_array_get(json_object_get(r, "causes"), 0), "related"), "antivirus");
+	assert_string_equal(S(json_array_get(json_object_get(r, "causes"), 0), "component"), "antivirus");
 	json_decref(res);
 	/* in the April half-year (2026-05-15) only the April line counts */
 	expect(c, half, "2026-05-15T00:00:00+09:00", "missed", "not_rotated");
@@ -435,6 +435,7 @@ static void worst_and_bounds(void **st)
 	const json_t *r = json_array_get(json_object_get(req, "rules"), 0);
 	assert_int_equal(json_array_size(json_object_get(r, "causes")), MM_COMPLIANCE_CAUSES_MAX);
 	assert_int_equal(json_integer_value(json_object_get(r, "causes_total")), 150);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "reasons"), "never")), 150);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "summary"), "missed")), 1);
 	json_decref(res);
 	json_decref(records);
@@ -487,12 +488,17 @@ static void dashboard_and_charts(void **st)
 	assert_string_equal(S(json_array_get(of, 0), "id"), "f3");
 	assert_true(json_is_true(json_object_get(json_array_get(of, 0), "overdue")));
 	assert_true(json_is_false(json_object_get(json_array_get(of, 1), "overdue")));
+	assert_null(json_object_get(json_array_get(of, 0), "onsite_started_at"));
 	const json_t *silent = json_object_get(d, "silent_agents");
 	assert_int_equal(json_array_size(silent), 1);
 	assert_string_equal(S(json_array_get(silent, 0), "id"), "g2");
 	const json_t *od = json_object_get(d, "overdue");
 	assert_int_equal(json_array_size(od), 1);
 	assert_string_equal(S(json_array_get(od, 0), "id"), "f3");
+	assert_int_equal(json_integer_value(json_object_get(d, "overdue_total")), 1);
+	assert_int_equal(json_integer_value(json_object_get(d, "open_faults_total")), 2);
+	assert_int_equal(json_integer_value(json_object_get(d, "silent_agents_total")), 1);
+	assert_int_equal(json_integer_value(json_object_get(d, "agent_days")), 3);
 
 	for (int which = MM_CHART_REQUIREMENTS; which <= MM_CHART_INSPECTION; which++) {
 		for (int l = 0; l < 2; l++) {

@@ -22,7 +22,7 @@ export function statusBadge(status) {
 
 function chart(name) {
   return h('figure', { class: 'chart' },
-    h('img', { src: `/api/v1/dashboard/chart/${name}.svg?lang=${currentLang()}`, alt: t(`chart.${name}`), width: 600, id: `chart-${name}` }));
+    h('img', { src: `/api/v1/dashboard/chart/${name}.svg?lang=${currentLang()}`, alt: t(`chart.${name}`), width: 660, id: `chart-${name}` }));
 }
 
 function recordLink(id, text) {
@@ -42,10 +42,15 @@ function kindCards(schema) {
   return grid;
 }
 
-function table(id, heads, rows, empty) {
+const SHOWN = 10; // rows of a dashboard list; the compliance page has the rest
+
+// A table of at most SHOWN rows; total (when larger) says how many more there are.
+function table(id, heads, rows, empty, total = rows.length) {
+  const more = Math.max(total, rows.length) - Math.min(rows.length, SHOWN);
   return h('div', { class: 'scroll' }, h('table', { class: 'records', id },
     h('thead', {}, h('tr', {}, heads.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: heads.length }, empty)))));
+    h('tbody', {}, rows.length ? rows.slice(0, SHOWN) : h('tr', {}, h('td', { colspan: heads.length }, empty)))),
+  more > 0 ? h('p', { class: 'muted more' }, t('comp.more', { n: more }), ' ', h('a', { href: '#/compliance' }, t('dash.see_all'))) : null);
 }
 
 export async function dashboard(schema, show) {
@@ -62,7 +67,7 @@ export async function dashboard(schema, show) {
     h('td', { class: 'nowrap' }, recordLink(f.id)), h('td', {}, f.summary),
     h('td', { class: 'nowrap' }, f.due_at ? when(f.due_at) : t('dash.no_target')),
     h('td', {}, f.overdue ? h('span', { class: 'status status-missed' }, h('span', { class: 'status-symbol', 'aria-hidden': 'true' }, '✕'), t('dash.overdue'))
-      : t('dash.within'))));
+      : f.onsite_started_at ? t('dash.arrived', { at: when(f.onsite_started_at) }) : t('dash.within'))));
   const overdueRows = d.overdue.map((o) => h('tr', {},
     h('td', {}, h('a', { href: `#/compliance/${o.requirement}` }, o.requirement)),
     h('td', { class: 'nowrap' }, recordLink(o.id)), h('td', { class: 'nowrap' }, when(o.due))));
@@ -76,23 +81,43 @@ export async function dashboard(schema, show) {
     h('div', { class: 'charts' }, chart('requirements'), chart('sla'), chart('inspection')),
     h('div', { class: 'columns' },
       h('div', {}, h('h2', {}, t('dash.open_faults')),
-        table('open-faults', [t('dash.id'), t('dash.summary'), t('dash.due'), t('dash.sla')], faultRows, t('dash.none'))),
+        table('open-faults', [t('dash.id'), t('dash.summary'), t('dash.due'), t('dash.sla')], faultRows, t('dash.none'), d.open_faults_total)),
       h('div', {}, h('h2', {}, t('dash.overdue_items')),
-        table('overdue', [t('dash.requirement'), t('dash.record'), t('dash.due')], overdueRows, t('dash.none')),
+        table('overdue', [t('dash.requirement'), t('dash.record'), t('dash.due')], overdueRows, t('dash.none'), d.overdue_total),
         h('h2', {}, t('dash.silent_agents', { days: d.agent_days })),
-        table('silent-agents', [t('dash.record'), t('dash.host'), t('dash.last_report')], agentRows, t('dash.none')))),
+        table('silent-agents', [t('dash.record'), t('dash.host'), t('dash.last_report')], agentRows, t('dash.none'), d.silent_agents_total))),
     h('h2', {}, t('dash.all_requirements')),
-    table('requirements', [t('dash.id'), t('dash.requirement'), t('dash.status')], reqRows, t('dash.none')),
+    h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'requirements' },
+      h('thead', {}, h('tr', {}, [t('dash.id'), t('dash.requirement'), t('dash.status')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, reqRows))),
     h('h2', {}, t('dash.kinds')),
     h('p', { class: 'muted' }, t('dash.intro')),
     kindCards(schema)));
 }
 
 function causeItem(c) {
-  const detail = c.detail ? ` ${c.detail.includes('T') ? when(c.detail) : c.detail}` : '';
+  const detail = c.detail ? (c.detail.includes('T') ? when(c.detail) : c.detail) : '';
   return h('li', { class: 'cause', dataset: { status: c.status } },
-    statusBadge(c.status), ' ', recordLink(c.id), ' — ', t(`reason.${c.reason}`), detail,
-    c.related ? h('span', {}, ' (', /^[a-z_]+-\d+$/.test(c.related) ? recordLink(c.related) : c.related, ')') : null);
+    statusBadge(c.status), ' ', recordLink(c.id), ' — ', t(`reason.${c.reason}`, { detail }),
+    c.component ? ` (${c.component})` : null,
+    c.related ? h('span', {}, ' (', recordLink(c.related), ')') : null);
+}
+
+// The causes of a rule: the first SHOWN, and a button for the rest the server listed.
+function causeList(r) {
+  const ul = h('ul', { class: 'causes' });
+  const render = (all) => {
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    const shown = all ? r.causes : r.causes.slice(0, SHOWN);
+    ul.append(...shown.map(causeItem));
+    const rest = r.causes_total - shown.length;
+    if (rest > 0) {
+      ul.append(h('li', { class: 'muted' }, t('comp.more', { n: rest }), ' ',
+        !all && r.causes.length > SHOWN ? h('button', { type: 'button', class: 'link', onclick: () => render(true) }, t('comp.show_all')) : null));
+    }
+  };
+  render(false);
+  return ul;
 }
 
 function ruleBlock(r) {
@@ -101,8 +126,7 @@ function ruleBlock(r) {
   return h('div', { class: 'rule' },
     h('p', {}, statusBadge(r.status), ' ', title(r.title, r.type)),
     h('p', { class: 'muted' }, counts),
-    r.causes.length ? h('ul', { class: 'causes' }, r.causes.map(causeItem),
-      r.causes_total > r.causes.length ? h('li', { class: 'muted' }, t('comp.more', { n: r.causes_total - r.causes.length })) : null) : null);
+    r.causes.length ? causeList(r) : null);
 }
 
 export async function complianceView(show, focus) {
