@@ -15,6 +15,7 @@
 struct mm_catalogue {
 	json_t *doc;
 	size_t nreqs;
+	char label[256]; /* the file it came from, for errors of mm_catalogue_check */
 };
 
 typedef struct lctx {
@@ -125,7 +126,15 @@ struct pspec {
 	const char *key;
 	enum ptype type;
 	bool required;
+	/*
+	 * Checked against the schema (mm_catalogue_check): K = the parameter
+	 * names a kind; otherwise the name of the parameter holding the kind
+	 * whose field (P_NAME) or states (P_NAMES) it names.
+	 */
+	const char *of;
 };
+
+#define K "="
 
 struct rspec {
 	const char *type;
@@ -135,30 +144,33 @@ struct rspec {
 /* Every rule type with its parameters (docs/catalogue.md "Rule types"). */
 static const struct rspec rule_types[] = {
 	{"recent_evidence",
-	 {{"kind", P_NAME, true}, {"states", P_NAMES, false}, {"evidence_kind", P_NAME, true},
-	  {"ref_field", P_NAME, true}, {"time_field", P_NAME, true}, {"ok_states", P_NAMES, true},
-	  {"bad_states", P_NAMES, false}, {"max_days", P_DAYS, true}, {"warn_days", P_DAYS, true}}},
+	 {{"kind", P_NAME, true, K}, {"states", P_NAMES, false, "kind"}, {"evidence_kind", P_NAME, true, K},
+	  {"ref_field", P_NAME, true, "evidence_kind"}, {"time_field", P_NAME, true, "evidence_kind"},
+	  {"ok_states", P_NAMES, true, "evidence_kind"}, {"bad_states", P_NAMES, false, "evidence_kind"},
+	  {"max_days", P_DAYS, true, NULL}, {"warn_days", P_DAYS, true, NULL}}},
 	{"deadline",
-	 {{"kind", P_NAME, true}, {"due_field", P_NAME, true}, {"done_field", P_NAME, true},
-	  {"reason_field", P_NAME, false}, {"warn_hours", P_HOURS, true}}},
+	 {{"kind", P_NAME, true, K}, {"due_field", P_NAME, true, "kind"}, {"done_field", P_NAME, true, "kind"},
+	  {"reason_field", P_NAME, false, "kind"}, {"warn_hours", P_HOURS, true, NULL}}},
 	{"business_days",
-	 {{"kind", P_NAME, true}, {"start_field", P_NAME, true}, {"done_field", P_NAME, true},
-	  {"reason_field", P_NAME, false}, {"class_field", P_NAME, true}, {"days", P_DAYMAP, true},
-	  {"warn_hours", P_HOURS, true}}},
+	 {{"kind", P_NAME, true, K}, {"start_field", P_NAME, true, "kind"}, {"done_field", P_NAME, true, "kind"},
+	  {"reason_field", P_NAME, false, "kind"}, {"class_field", P_NAME, true, "kind"}, {"days", P_DAYMAP, true, NULL},
+	  {"warn_hours", P_HOURS, true, NULL}}},
 	{"rotation",
-	 {{"kind", P_NAME, true}, {"ref_field", P_NAME, true}, {"component_field", P_NAME, true},
-	  {"time_field", P_NAME, true}, {"done_states", P_NAMES, true}, {"subject_kind", P_NAME, true},
-	  {"subject_states", P_NAMES, false}, {"class_field", P_NAME, true}, {"components", P_CLASSMAP, true},
-	  {"months", P_MONTHS, true}, {"due_days", P_DAYS, true}}},
+	 {{"kind", P_NAME, true, K}, {"ref_field", P_NAME, true, "kind"}, {"component_field", P_NAME, true, "kind"},
+	  {"time_field", P_NAME, true, "kind"}, {"done_states", P_NAMES, true, "kind"}, {"subject_kind", P_NAME, true, K},
+	  {"subject_states", P_NAMES, false, "subject_kind"}, {"class_field", P_NAME, true, "subject_kind"},
+	  {"components", P_CLASSMAP, true, NULL}, {"months", P_MONTHS, true, NULL}, {"due_days", P_DAYS, true, NULL}}},
 	{"prior_notice",
-	 {{"kind", P_NAME, true}, {"start_field", P_NAME, true}, {"approved_states", P_NAMES, true},
-	  {"pending_states", P_NAMES, true}, {"ignore_states", P_NAMES, false}, {"warn_days", P_DAYS, true}}},
+	 {{"kind", P_NAME, true, K}, {"start_field", P_NAME, true, "kind"}, {"approved_states", P_NAMES, true, "kind"},
+	  {"pending_states", P_NAMES, true, "kind"}, {"ignore_states", P_NAMES, false, "kind"},
+	  {"warn_days", P_DAYS, true, NULL}}},
 	{"recent_field",
-	 {{"kind", P_NAME, true}, {"states", P_NAMES, false}, {"field", P_NAME, true}, {"max_days", P_DAYS, true},
-	  {"warn_days", P_DAYS, true}}},
+	 {{"kind", P_NAME, true, K}, {"states", P_NAMES, false, "kind"}, {"field", P_NAME, true, "kind"},
+	  {"max_days", P_DAYS, true, NULL}, {"warn_days", P_DAYS, true, NULL}}},
 	{"date_limit",
-	 {{"kind", P_NAME, true}, {"states", P_NAMES, false}, {"field", P_NAME, true}, {"warn_days", P_DAYS, true}}},
-	{"ledger", {{"max_age_hours", P_HOURS, true}, {"warn_hours", P_HOURS, true}}},
+	 {{"kind", P_NAME, true, K}, {"states", P_NAMES, false, "kind"}, {"field", P_NAME, true, "kind"},
+	  {"warn_days", P_DAYS, true, NULL}}},
+	{"ledger", {{"max_age_hours", P_HOURS, true, NULL}, {"warn_hours", P_HOURS, true, NULL}}},
 };
 
 static int check_param(lctx *c, const json_t *v, const struct pspec *p)
@@ -392,6 +404,7 @@ int mm_catalogue_parse(const char *text, size_t n, const char *label, mm_catalog
 	}
 	cat->doc = doc;
 	cat->nreqs = json_array_size(reqs);
+	snprintf(cat->label, sizeof cat->label, "%s", c.label);
 	doc = NULL;
 	*out = cat;
 	rc = MM_OK;
@@ -427,6 +440,47 @@ int mm_catalogue_default_path(char *out, size_t n, mm_err *err)
 	const char *d = getenv("MAMORI_DATA");
 	if (snprintf(out, n, "%s/catalogue/catalogue.json", d && *d ? d : MM_DATA_DIR) >= (int)n)
 		return mm_err_set(err, MM_ELIMIT, "MAMORI_DATA path too long");
+	return MM_OK;
+}
+
+static bool has_field(const mm_kind *k, const char *name)
+{
+	for (size_t i = 0; i < k->nfields; i++)
+		if (strcmp(k->fields[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int mm_catalogue_check(const mm_catalogue *cat, const mm_schema *schema, mm_err *err)
+{
+	lctx c = {.label = cat->label, .err = err};
+	size_t i, j;
+	json_t *r, *rule;
+	json_array_foreach(json_object_get(cat->doc, "requirements"), i, r)
+		json_array_foreach(json_object_get(r, "rules"), j, rule) {
+		const struct rspec *rs = find_type(json_string_value(json_object_get(rule, "type")));
+		at(&c, "$.requirements[%zu].rules[%zu]", i, j);
+		for (size_t p = 0; rs && rs->p[p].key; p++) {
+			const struct pspec *ps = &rs->p[p];
+			json_t *v = json_object_get(rule, ps->key);
+			if (!v || !ps->of)
+				continue;
+			if (strcmp(ps->of, K) == 0) {
+				if (!mm_schema_kind(schema, json_string_value(v)))
+					return fail(&c, "'%s': '%s' is not a record kind", ps->key, json_string_value(v));
+				continue;
+			}
+			const mm_kind *k = mm_schema_kind(schema, json_string_value(json_object_get(rule, ps->of)));
+			if (!k)
+				continue; /* reported with its own parameter */
+			if (ps->type == P_NAME && !has_field(k, json_string_value(v)))
+				return fail(&c, "'%s': kind %s has no field '%s'", ps->key, k->name, json_string_value(v));
+			size_t n;
+			json_t *st;
+			json_array_foreach(ps->type == P_NAMES ? v : NULL, n, st) if (!mm_kind_has_state(k, json_string_value(st)))
+				return fail(&c, "'%s': kind %s has no state '%s'", ps->key, k->name, json_string_value(st));
+		}
+	}
 	return MM_OK;
 }
 

@@ -50,6 +50,13 @@ int mm_catalogue_parse(const char *text, size_t n, const char *label, mm_catalog
 /* Read and parse a catalogue file (errors name the path). */
 int mm_catalogue_load(const char *path, mm_catalogue **out, mm_err *err) MM_MUST_USE;
 void mm_catalogue_free(mm_catalogue *c);
+/*
+ * Check the rules against the record kinds of schema: every kind a rule
+ * names exists, and so do the fields and states it names in that kind.
+ * Errors as for parsing ("LABEL: $.requirements[6].rules[0]: 'due_field':
+ * kind fault has no field 'due'"). mm_compliance_read calls it.
+ */
+int mm_catalogue_check(const mm_catalogue *c, const mm_schema *schema, mm_err *err) MM_MUST_USE;
 /* The shipped catalogue: $MAMORI_DATA/catalogue/catalogue.json, else the build's data dir. */
 int mm_catalogue_default_path(char *out, size_t n, mm_err *err) MM_MUST_USE;
 /* The number of requirements and the catalogue's JSON (borrowed, lives as long as c). */

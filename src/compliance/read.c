@@ -67,6 +67,9 @@ int mm_compliance_read(mm_store *s, const mm_actor *who, const mm_catalogue *c, 
 	*records = NULL;
 	if (!rec)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	rc = mm_catalogue_check(c, mm_store_schema(s), err);
+	if (rc)
+		goto out;
 	static const char *const kind_keys[] = {"kind", "evidence_kind", "subject_kind", NULL};
 	size_t i, j;
 	json_t *r, *rule;

@@ -132,6 +132,15 @@ json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
 PY
 expect_rc 2 "$MAMORI" compliance --db "$db" --catalogue "$T/bad.json"
 expect_err "bad.json: \$.requirements[0].rules[0]: 'max_age_hours' must be a whole number"
+python3 - "$T/c5.json" "$T/typo.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["requirements"][0]["rules"].append({"type": "deadline", "title": {"ja": "t", "en": "t"}, "kind": "fault",
+    "due_field": "due", "done_field": "onsite_started_at", "warn_hours": 1})
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+expect_rc 2 "$MAMORI" compliance --db "$db" --catalogue "$T/typo.json"
+expect_err "typo.json: \$.requirements[0].rules[1]: 'due_field': kind fault has no field 'due'"
 printf '{"format": "mamori-catalogue/1", ' >"$T/trunc.json"
 expect_rc 2 "$MAMORI" compliance --db "$db" --catalogue "$T/trunc.json"
 expect_err "trunc.json: line 1"

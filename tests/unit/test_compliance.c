@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "compliance/mm_compliance.h"
+#include "crypto/mm_crypto.h"
 
 static mm_cal cal;
 
@@ -112,6 +113,37 @@ static void shipped_catalogue(void **st)
 		assert_string_equal(S(r, "id"), id);
 		assert_true(json_array_size(json_object_get(r, "clauses")) >= 1);
 	}
+	/* every kind, field and state the rules name exists in the shipped schema */
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/data/schema", getenv("MM_SRC") ? getenv("MM_SRC") : ".");
+	mm_schema *schema = NULL;
+	assert_int_equal(mm_schema_load_dir(dir, &schema, &e), MM_OK);
+	rc = mm_catalogue_check(c, schema, &e);
+	if (rc)
+		fprintf(stderr, "%s\n", e.msg);
+	assert_int_equal(rc, MM_OK);
+	/* and a typo in a kind, field or state is caught */
+	static const struct {
+		const char *rule, *want;
+	} typos[] = {
+		{"[{\"type\":\"deadline\",\"title\":{\"ja\":\"a\",\"en\":\"a\"},\"kind\":\"faults\",\"due_field\":\"due_at\",\"done_field\":\"x\",\"warn_hours\":1}]",
+		 "t.json: $.requirements[0].rules[0]: 'kind': 'faults' is not a record kind"},
+		{"[{\"type\":\"deadline\",\"title\":{\"ja\":\"a\",\"en\":\"a\"},\"kind\":\"fault\",\"due_field\":\"due\",\"done_field\":\"onsite_started_at\",\"warn_hours\":1}]",
+		 "'due_field': kind fault has no field 'due'"},
+		{"[{\"type\":\"recent_field\",\"title\":{\"ja\":\"a\",\"en\":\"a\"},\"kind\":\"agent\",\"states\":[\"active\",\"dead\"],\"field\":\"last_report_at\",\"max_days\":1,\"warn_days\":1}]",
+		 "'states': kind agent has no state 'dead'"},
+		{"[{\"type\":\"recent_evidence\",\"title\":{\"ja\":\"a\",\"en\":\"a\"},\"kind\":\"asset\",\"evidence_kind\":\"inspection_item\",\"ref_field\":\"asset\",\"time_field\":\"checked_at\",\"ok_states\":[\"in-service\"],\"max_days\":1,\"warn_days\":1}]",
+		 "'ok_states': kind inspection_item has no state 'in-service'"},
+	};
+	for (size_t i = 0; i < sizeof typos / sizeof typos[0]; i++) {
+		mm_catalogue *t = cat_of(typos[i].rule);
+		mm_err_clear(&e);
+		assert_int_equal(mm_catalogue_check(t, schema, &e), MM_EINVAL);
+		if (!strstr(e.msg, typos[i].want))
+			fail_msg("typo %zu: '%s' lacks '%s'", i, e.msg, typos[i].want);
+		mm_catalogue_free(t);
+	}
+	mm_schema_free(schema);
 	/* everything evaluates over no records: nothing is met without evidence */
 	json_t *empty = json_object(), *res = NULL;
 	mm_compliance_input in = {.records = empty, .cal = &cal};
@@ -536,7 +568,7 @@ int main(void)
 	mm_cal_config cfg;
 	mm_err e;
 	mm_cal_config_default(&cfg);
-	if (mm_cal_init(&cal, &cfg, &e))
+	if (mm_crypto_init() != MM_OK || mm_cal_init(&cal, &cfg, &e))
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shipped_catalogue),
