@@ -17,6 +17,7 @@ test_pkgs=(
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
   qrencode zbar-tools  # tests/unit/test_qr.c: reference QR matrices and a decoder for the round trip
+  libxml2-utils  # xmllint: the dashboard's SVG charts are well-formed XML (tests/cli/dashboard_api.sh)
 )
 
 # Peers the benchmarks compare against (bench/*.sh).

@@ -177,4 +177,15 @@
 #define MM_CSV_CELL_MAX        MM_TEXT_DEFAULT_MAX  /* bytes of one cell */
 #define MM_LEDGER_GROUP_MAX    MM_CSV_ROWS_MAX      /* entries of one all-or-nothing ledger write */
 
+/* ---- Compliance: requirements catalogue and dashboard (src/compliance) ---- */
+#define MM_CATALOGUE_FILE_MAX    (1u << 20)  /* data/catalogue/catalogue.json */
+#define MM_CATALOGUE_REQS_MAX    256         /* requirements in a catalogue */
+#define MM_CATALOGUE_CLAUSES_MAX 64          /* source clauses of one requirement */
+#define MM_CATALOGUE_RULES_MAX   16          /* evidence rules of one requirement */
+#define MM_CATALOGUE_LIST_MAX    256         /* names in one rule parameter, documents */
+#define MM_CATALOGUE_TEXT_MAX    4000        /* bytes of one title or text */
+#define MM_COMPLIANCE_CAUSES_MAX 100         /* causing records listed per rule (the total is counted) */
+#define MM_COMPLIANCE_READ_MAX   (256u << 20) /* one kind's records read for an evaluation */
+#define MM_DASHBOARD_ITEMS_MAX   200         /* entries of one dashboard list */
+
 #endif

@@ -28,6 +28,7 @@ static const struct group groups[] = {
 	{"campaign", cmd_campaign, "make the checklist of an inspection campaign or a password rotation"},
 	{"enroll-token", cmd_enroll_token, "make a one-time token that enrolls an agent for an asset"},
 	{"import", cmd_import, "ingest an agent's offline signed report bundle"},
+	{"compliance", cmd_compliance, "status of every requirement of the catalogue, with its evidence"},
 };
 
 static void usage(FILE *f)

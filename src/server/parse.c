@@ -326,6 +326,13 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 		else if (strcmp(c, "reset-password") == 0)
 			id = pick(method, N, MM_R_USER_RESET, N, N, N);
 		arg = b;
+	} else if (strcmp(a, "compliance") == 0 && !has_b) {
+		id = pick(method, MM_R_COMPLIANCE, N, N, N, N);
+	} else if (strcmp(a, "dashboard") == 0 && !has_b) {
+		id = pick(method, MM_R_DASHBOARD, N, N, N, N);
+	} else if (strcmp(a, "dashboard") == 0 && has_c && strcmp(b, "chart") == 0) {
+		id = pick(method, MM_R_CHART, N, N, N, N);
+		arg = c;
 	}
 	r->id = id;
 	if (arg)

@@ -10,6 +10,7 @@ import { recordForm } from './form.js';
 import { resetCard } from './account.js';
 import { dueCard, dueCell, dueHead } from './countdown.js';
 import { importPanel, orderLink } from './import.js';
+import { complianceView, dashboard } from './dashboard.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -59,6 +60,7 @@ function renderChrome() {
     return;
   }
   nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
+  nav.append(h('a', { href: '#/compliance' }, t('nav.compliance')));
   for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
   nav.append(h('a', { href: '#/users' }, t('nav.users')));
   nav.append(h('a', { href: '#/password' }, t('nav.password')));
@@ -107,23 +109,6 @@ async function startSession(s) {
   me = { user: s.user, role: s.role, tenant: s.tenant, must_change: !!s.must_change };
   schema = me.must_change ? { kinds: [] } : await api('GET', '/schema');
   renderChrome();
-}
-
-// ---- dashboard ----
-
-async function dashboard() {
-  const grid = h('div', { class: 'grid' });
-  const view = h('section', {}, h('h1', {}, t('dash.title')), h('p', { class: 'muted' }, t('dash.intro')), grid);
-  show(view);
-  for (const k of schema.kinds) {
-    const count = h('p', { class: 'count' }, '…');
-    const card = h('div', { class: 'card' },
-      h('h2', {}, h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind))), count,
-      k.may_create ? h('a', { class: 'button', href: `#/kind/${k.kind}/new` }, t('list.new')) : null);
-    grid.append(card);
-    api('GET', `/records/${k.kind}?limit=0`).then((r) => { count.textContent = t('dash.count', { n: r.total }); },
-      () => { count.textContent = '—'; });
-  }
 }
 
 // ---- list ----
@@ -401,7 +386,8 @@ async function route() {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (me.must_change) return passwordView(); // the server refuses the rest anyway
   try {
-    if (parts.length === 0) return await dashboard();
+    if (parts.length === 0) return await dashboard(schema, show);
+    if (parts[0] === 'compliance') return await complianceView(show, parts[1]);
     if (parts[0] === 'kind' && parts.length === 2) return await listView(parts[1], params);
     if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
     if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
