@@ -15,6 +15,7 @@ test_pkgs=(
   jq  # CLI tests read --json output
   curl chromium chromium-driver nodejs  # server API and browser tests (tests/cli/serve*.sh, tests/browser)
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
+  libreoffice-calc poppler-utils  # tests/cli/report_*.sh: open .xlsx reports (CSV, PDF), check A4 pages
 )
 
 # Peers the benchmarks compare against (bench/*.sh).

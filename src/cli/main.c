@@ -25,6 +25,7 @@ static const struct group groups[] = {
 	{"serve", cmd_serve, "serve the HTTPS API and web UI"},
 	{"user", cmd_user, "add, disable and list the accounts of the web UI and API"},
 	{"demo", cmd_demo, "load the demo organisation built from 002 (22 sites, 182 devices)"},
+	{"report", cmd_report, "write a report (.xlsx, A4) that carries the ledger checkpoint"},
 };
 
 static void usage(FILE *f)
