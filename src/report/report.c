@@ -332,6 +332,18 @@ const char *rp_field(rp *r, const char *kind, const char *field)
 	return title_of(r, json_object_get(field_def(r, kind, field), "title"), field);
 }
 
+/*
+ * Titles for the enum values some schema files list without titles
+ * (inspection results and targets, severities, minutes' deadline status).
+ */
+static const char *const fallback_titles[][3] = {
+	{"pass", "適合", "Pass"},	    {"fail", "不適合", "Fail"},	      {"not-applicable", "該当なし", "N/A"},
+	{"terminal", "統合端末", "Terminal"}, {"cs", "CS", "CS"},		      {"low", "低", "Low"},
+	{"medium", "中", "Medium"},	    {"high", "高", "High"},	      {"critical", "重大", "Critical"},
+	{"met", "達成", "Met"},		    {"missed", "未達", "Missed"},	      {"pending", "期限内", "Pending"},
+	{"none", "目標なし", "No target"},
+};
+
 static const char *value_title(rp *r, json_t *values, const char *value)
 {
 	size_t i;
@@ -343,12 +355,31 @@ static const char *value_title(rp *r, json_t *values, const char *value)
 		if (name && strcmp(name, value) == 0)
 			return title_of(r, json_object_get(v, "title"), value);
 	}
+	for (i = 0; i < sizeof fallback_titles / sizeof fallback_titles[0]; i++)
+		if (strcmp(fallback_titles[i][0], value) == 0)
+			return fallback_titles[i][r->en ? 2 : 1];
 	return value;
 }
 
 const char *rp_enum(rp *r, const char *kind, const char *field, const char *value)
 {
 	return value_title(r, json_object_get(field_def(r, kind, field), "values"), value);
+}
+
+const char *rp_op(rp *r, const char *kind, const char *op)
+{
+	size_t i;
+	json_t *t;
+	if (op && strcmp(op, "create") == 0)
+		return L(r, "作成", "Create");
+	if (op && strcmp(op, "update") == 0)
+		return L(r, "更新", "Update");
+	json_array_foreach(json_object_get(schema_doc(r, kind), "transitions"), i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (name && op && strcmp(name, op) == 0)
+			return title_of(r, json_object_get(t, "title"), op);
+	}
+	return op ? op : "";
 }
 
 const char *rp_state(rp *r, const char *kind, const char *state)
@@ -406,8 +437,10 @@ static void make_formats(rp *r)
 	format_set_align(f->center, LXW_ALIGN_CENTER);
 	f->dt = fmt(r, 10, false, true, false);
 	format_set_num_format(f->dt, "yyyy/mm/dd hh:mm");
+	format_set_align(f->dt, LXW_ALIGN_LEFT);
 	f->date = fmt(r, 10, false, true, false);
 	format_set_num_format(f->date, "yyyy/mm/dd");
+	format_set_align(f->date, LXW_ALIGN_LEFT);
 	f->num = fmt(r, 10, false, true, false);
 	format_set_num_format(f->num, "#,##0");
 	f->pct = fmt(r, 10, false, true, false);
@@ -433,10 +466,15 @@ int rp_sheet(rp *r, const char *sheet, const double *widths, uint16_t ncols, boo
 	r->ws = workbook_add_worksheet(r->wb, sheet);
 	if (!r->ws)
 		return mm_err_set(r->err, MM_ENOMEM, "cannot add worksheet '%s'", sheet);
+	if (ncols == 0 || ncols > sizeof r->widths / sizeof r->widths[0])
+		return mm_err_set(r->err, MM_EINVAL, "internal: %u columns", ncols);
 	r->ncols = ncols;
 	r->row = 0;
-	for (uint16_t c = 0; c < ncols; c++)
+	r->row_lines = 1;
+	for (uint16_t c = 0; c < ncols; c++) {
+		r->widths[c] = widths[c];
 		worksheet_set_column(r->ws, c, c, widths[c], NULL);
+	}
 	worksheet_set_paper(r->ws, 9); /* A4 */
 	if (landscape)
 		worksheet_set_landscape(r->ws);
@@ -478,12 +516,62 @@ void rp_heads(rp *r, const char *const *heads, bool repeat)
 	r->row++;
 }
 
+/*
+ * Lines s needs in a column of the given width (Excel width units, about
+ * one digit each; a CJK character takes about two). Spreadsheet readers
+ * do not grow rows for wrapped text on opening, so the writer must.
+ */
+static unsigned text_lines(const char *s, double width)
+{
+	double units = 0;
+	unsigned lines = 1;
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (*p == '\n') {
+			lines++;
+			units = 0;
+			continue;
+		}
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		double w = *p >= 0xE0 ? 1.9 : *p >= 0x80 ? 1.2 : 1.0;
+		if (units + w > width - 1 && units > 0) {
+			lines++;
+			units = 0;
+		}
+		units += w;
+	}
+	return lines;
+}
+
+static void fit(rp *r, uint16_t first, uint16_t last, const char *s)
+{
+	double w = 0;
+	for (uint16_t c = first; c <= last && c < r->ncols; c++)
+		w += r->widths[c];
+	unsigned n = text_lines(s, w);
+	if (n > r->row_lines)
+		r->row_lines = n;
+}
+
+void rp_end_row(rp *r)
+{
+	if (r->row_lines > 1) {
+		double h = 13.5 * r->row_lines + 2;
+		worksheet_set_row(r->ws, r->row, h > 409 ? 409 : h, NULL);
+	}
+	r->row_lines = 1;
+	r->row++;
+}
+
 void rp_text(rp *r, uint16_t col, const char *s, lxw_format *f)
 {
-	if (s && *s)
+	if (s && *s) {
 		worksheet_write_string(r->ws, r->row, col, s, f);
-	else
+		if (f == r->f.wrap || f == r->f.label || f == r->f.head)
+			fit(r, col, col, s);
+	} else {
 		worksheet_write_blank(r->ws, r->row, col, f);
+	}
 }
 
 void rp_num(rp *r, uint16_t col, double v, lxw_format *f)
@@ -538,20 +626,15 @@ void rp_rate(rp *r, uint16_t col, const char *formula, lxw_format *f, double a, 
 
 void rp_kv(rp *r, const char *label, const char *value)
 {
+	uint16_t last = (uint16_t)(r->ncols - 1);
 	worksheet_merge_range(r->ws, r->row, 0, r->row, 1, label ? label : "", r->f.label);
-	if (r->ncols > 3)
-		worksheet_merge_range(r->ws, r->row, 2, r->row, (lxw_col_t)(r->ncols - 1), value ? value : "",
-				      r->f.wrap);
+	fit(r, 0, 1, label);
+	if (last > 2)
+		worksheet_merge_range(r->ws, r->row, 2, r->row, last, value ? value : "", r->f.wrap);
 	else
-		rp_text(r, 2, value, r->f.wrap);
-	/* a long value wraps: give the row room (merged cells do not grow by themselves) */
-	size_t n = value ? strlen(value) : 0, lines = 1;
-	for (const char *p = value; p && *p; p++)
-		lines += *p == '\n';
-	lines += n / 150;
-	if (lines > 1)
-		worksheet_set_row(r->ws, r->row, 15.0 * (double)(lines > 20 ? 20 : lines), NULL);
-	r->row++;
+		worksheet_write_string(r->ws, r->row, 2, value ? value : "", r->f.wrap);
+	fit(r, 2, last, value);
+	rp_end_row(r);
 }
 
 /* ---- the checkpoint ---- */
@@ -613,7 +696,6 @@ void rp_checkpoint_block(rp *r)
 		   "this report was made from is contained, unaltered, in the current ledger."),
 		 r->req->db_label ? r->req->db_label : "FILE");
 	rp_kv(r, L(r, "検証方法", "How to verify"), cmd);
-	worksheet_set_row(r->ws, r->row - 1, 60, NULL);
 	/* the note itself, one line per row, so it can be copied out exactly */
 	rp_text(r, 0, "-----BEGIN CHECKPOINT-----", r->f.mono);
 	r->row++;

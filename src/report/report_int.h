@@ -26,6 +26,8 @@ typedef struct rp {
 	struct rp_fmt f;
 	uint32_t row;        /* next row to write */
 	uint16_t ncols;
+	double widths[32];   /* column widths, for row heights of wrapped text */
+	unsigned row_lines;  /* lines the tallest wrapped cell of the current row needs */
 	json_t *lists;       /* kind -> array of records (as the store returns them) */
 	json_t *maps;        /* kind -> {id: record} */
 	json_t *schemas;     /* kind -> the kind's schema file (titles of states and enum values) */
@@ -49,6 +51,8 @@ json_t *rp_lookup(rp *r, const char *kind, const char *id);
 /* Title of an enum value or state in the report's language (from the schema file), else the value. */
 const char *rp_enum(rp *r, const char *kind, const char *field, const char *value);
 const char *rp_state(rp *r, const char *kind, const char *state);
+/* Title of a history operation: create, update, or a transition's name. */
+const char *rp_op(rp *r, const char *kind, const char *op);
 /* Title of a field in the report's language, else its name. */
 const char *rp_field(rp *r, const char *kind, const char *field);
 /* Data member of a record as a string, or NULL. */
@@ -83,6 +87,8 @@ void rp_formula(rp *r, uint16_t col, const char *formula, lxw_format *f, double 
 void rp_rate(rp *r, uint16_t col, const char *formula, lxw_format *f, double a, double b);
 /* A label in column 0..1 and a value merged across the rest of the row (forms). */
 void rp_kv(rp *r, const char *label, const char *value);
+/* Finish the current row: give it the height its wrapped text needs, then move on. */
+void rp_end_row(rp *r);
 /* A list of references as names joined with "、" into out. */
 void rp_names(rp *r, const char *kind, json_t *list, char *out, size_t n);
 /* Cell name "C12" of (row, col), 0-based, into out (>= 16 bytes). */

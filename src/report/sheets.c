@@ -147,7 +147,7 @@ static void empty_row(rp *r, uint16_t col)
 {
 	for (uint16_t c = 0; c < r->ncols; c++)
 		rp_text(r, c, c == col ? L(r, "(該当なし)", "(none)") : NULL, r->f.cell);
-	r->row++;
+	rp_end_row(r);
 }
 
 /* The label of a total row, across columns 0..span-1. */
@@ -164,7 +164,7 @@ static void rate_row(rp *r, const char *label, uint16_t span, uint16_t col, cons
 {
 	label_cells(r, label, span);
 	rp_rate(r, col, formula, r->f.total_pct, a, b);
-	r->row++;
+	rp_end_row(r);
 }
 
 /* A total row: label, then a formula in col with the value it evaluates to. */
@@ -173,7 +173,7 @@ static void total_row(rp *r, const char *label, uint16_t span, uint16_t col, con
 {
 	label_cells(r, label, span);
 	rp_formula(r, col, formula, f, value);
-	r->row++;
+	rp_end_row(r);
 }
 
 /* "met" counts and rate formulas over a status column holding the schema titles. */
@@ -234,7 +234,7 @@ static void fault_rows(rp *r, json_t *faults, uint32_t *first, uint32_t *last)
 		rp_text(r, 10, rp_enum(r, "fault", "sla_status", rp_str(f, "sla_status")), r->f.center);
 		rp_text(r, 11, rp_str(f, "miss_reason"), r->f.wrap);
 		rp_text(r, 12, who, r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (json_array_size(faults) == 0)
 		empty_row(r, 5);
@@ -279,11 +279,11 @@ int rp_fault(rp *r)
 	rp_heads(r, fault_heads(r), true);
 	uint32_t first, last;
 	fault_rows(r, faults, &first, &last);
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 集計", "2 Totals"));
 	sla_totals(r, "fault", "sla_status", faults, first, last, 1, 10, 6, 6);
 	if (one) {
-		r->row++;
+		rp_end_row(r);
 		rp_section(r, L(r, "3 障害の詳細", "3 Details"));
 		rp_kv(r, rp_field(r, "fault", "description"), rp_str(one, "description"));
 		rp_kv(r, rp_field(r, "fault", "reported_at"), rp_str(one, "reported_at"));
@@ -327,7 +327,7 @@ static void join_dates(json_t *list, char *out, size_t n)
 	}
 }
 
-static const double monthly_widths[] = {5, 13, 30, 16, 16, 12, 16, 16, 20, 26};
+static const double monthly_widths[] = {5, 14, 30, 16, 20, 12, 16, 16, 20, 24};
 
 int rp_monthly_work(rp *r)
 {
@@ -404,10 +404,10 @@ int rp_monthly_work(rp *r)
 	snprintf(f, sizeof f, L(r, "集計期間: %04d/%02d/01 00:00 〜 月末 24:00 (日本時間)", "Period: %04d-%02d, Japan time"),
 		 r->y, r->m);
 	rp_text(r, 0, f, r->f.sub);
-	r->row++;
+	rp_end_row(r);
 	r->row = sum_at + 9;
 
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 作業依頼書による作業 (002 §4、§5(8))", "2 Work requests (002 §4, §5(8))"));
 	static const char *const wr_ja[] = {"No", "依頼番号", "件名", "作業区分", "作業期間", "状態", "実施日",
 					    "実施者", "対象", "備考"};
@@ -441,12 +441,12 @@ int rp_monthly_work(rp *r)
 		rp_text(r, 7, who, r->f.wrap);
 		rp_text(r, 8, tgt, r->f.wrap);
 		rp_text(r, 9, rp_str(v, "note"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!nwr)
 		empty_row(r, 2);
 
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "3 障害対応 (002 §5(2)、別紙1 §5)", "3 Faults (002 §5(2), Annex 1 §5)"));
 	static const char *const f_ja[] = {"No", "障害番号", "障害概要", "機器", "対応指示日時", "区分",
 					   "現場着手日時", "着手期限", "サービスレベル", "目標未達の理由"};
@@ -464,12 +464,12 @@ int rp_monthly_work(rp *r)
 		rp_datetime(r, 7, rp_str(v, "due_at"));
 		rp_text(r, 8, rp_enum(r, "fault", "sla_status", rp_str(v, "sla_status")), r->f.center);
 		rp_text(r, 9, rp_str(v, "miss_reason"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!nf)
 		empty_row(r, 2);
 
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "4 その他の業務 (入退室・情報セキュリティインシデント・打合せ議事録)",
 			"4 Other work (secure-area access, security incidents, meeting minutes)"));
 	static const char *const o_ja[] = {"No", "記録番号", "内容", "種別", "日時", "状態", "終了日時", "担当",
@@ -489,7 +489,7 @@ int rp_monthly_work(rp *r)
 		rp_text(r, 7, rp_name(r, "person", rp_str(v, "person")), r->f.wrap);
 		rp_text(r, 8, rp_str(v, "area"), r->f.wrap);
 		rp_text(r, 9, rp_str(v, "badge"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	json_array_foreach(inc, i, v) {
 		rp_num(r, 0, (double)++no, r->f.center);
@@ -502,7 +502,7 @@ int rp_monthly_work(rp *r)
 		rp_text(r, 7, NULL, r->f.cell);
 		rp_text(r, 8, rp_enum(r, "security_incident", "severity", rp_str(v, "severity")), r->f.wrap);
 		rp_text(r, 9, rp_str(v, "prevention"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	json_array_foreach(mins, i, v) {
 		rp_num(r, 0, (double)++no, r->f.center);
@@ -515,7 +515,7 @@ int rp_monthly_work(rp *r)
 		rp_text(r, 7, NULL, r->f.cell);
 		rp_text(r, 8, rp_enum(r, "meeting_minutes", "sla_status", rp_str(v, "sla_status")), r->f.wrap);
 		rp_text(r, 9, rp_str(v, "late_reason"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!nother)
 		empty_row(r, 2);
@@ -603,7 +603,7 @@ int rp_inspection(rp *r)
 			ndev++;
 	uint32_t tot_at = r->row + 2;
 	uint32_t first = tot_at + 7 + 3, last = first + (uint32_t)(n ? n : 1) - 1;
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 結果の集計", "2 Totals"));
 	col_range(first, last, 7, res, sizeof res);
 	col_range(first, last, 1, rg, sizeof rg);
@@ -658,7 +658,7 @@ int rp_inspection(rp *r)
 		snprintf(buf, sizeof buf, "%s%s%s", rp_str(it, "finding") ? rp_str(it, "finding") : "",
 			 fix ? L(r, "\n是正: ", "\ncorrection: ") : "", fix ? fix : "");
 		rp_text(r, 12, buf, r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!n)
 		empty_row(r, 5);
@@ -691,7 +691,7 @@ static int history(rp *r, const char *id, json_t **out)
 	return rc;
 }
 
-/* "actor (time)" of the last version that entered state, or "". */
+/* "actor (YYYY/MM/DD HH:MM)" of the last transition into state, or "". */
 static void who_when(json_t *hist, const char *state, char *out, size_t n)
 {
 	size_t i;
@@ -700,13 +700,22 @@ static void who_when(json_t *hist, const char *state, char *out, size_t n)
 	json_array_foreach(hist, i, v) {
 		const char *st = json_string_value(json_object_get(v, "state"));
 		const char *op = json_string_value(json_object_get(v, "op"));
-		if (st && strcmp(st, state) == 0 && op && strcmp(op, "update") != 0 && strcmp(op, "create") != 0)
-			snprintf(out, n, "%s (%s)", json_string_value(json_object_get(v, "actor")),
-				 json_string_value(json_object_get(v, "time")));
+		const char *time = json_string_value(json_object_get(v, "time"));
+		int64_t t;
+		char when[40] = "";
+		if (!st || strcmp(st, state) != 0 || !op || strcmp(op, "update") == 0 || strcmp(op, "create") == 0)
+			continue;
+		if (rp_instant(time, &t)) {
+			mm_day day = mm_cal_day_of(t);
+			int y, m, d, sec = mm_cal_second_of_day(t);
+			mm_cal_ymd(day, &y, &m, &d);
+			snprintf(when, sizeof when, "%04d/%02d/%02d %02d:%02d", y, m, d, sec / 3600, sec % 3600 / 60);
+		}
+		snprintf(out, n, "%s (%s)", json_string_value(json_object_get(v, "actor")), when[0] ? when : time ? time : "");
 	}
 }
 
-static void history_table(rp *r, json_t *hist)
+static void history_table(rp *r, const char *kind, json_t *hist)
 {
 	static const char *const ja[] = {"版", "日時", "操作", "実施者", "役割", "状態・理由"};
 	static const char *const en[] = {"Ver.", "Time", "Operation", "By", "Role", "State / reason"};
@@ -716,15 +725,15 @@ static void history_table(rp *r, json_t *hist)
 	json_array_foreach(hist, i, v) {
 		char st[1200];
 		const char *reason = json_string_value(json_object_get(v, "reason"));
-		snprintf(st, sizeof st, "%s%s%s", json_string_value(json_object_get(v, "state")),
+		snprintf(st, sizeof st, "%s%s%s", rp_state(r, kind, json_string_value(json_object_get(v, "state"))),
 			 reason && *reason ? " / " : "", reason ? reason : "");
 		rp_num(r, 0, (double)json_integer_value(json_object_get(v, "version")), r->f.center);
 		rp_datetime(r, 1, json_string_value(json_object_get(v, "time")));
-		rp_text(r, 2, json_string_value(json_object_get(v, "op")), r->f.cell);
+		rp_text(r, 2, rp_op(r, kind, json_string_value(json_object_get(v, "op"))), r->f.wrap);
 		rp_text(r, 3, json_string_value(json_object_get(v, "actor")), r->f.wrap);
 		rp_text(r, 4, json_string_value(json_object_get(v, "role")), r->f.wrap);
 		rp_text(r, 5, st, r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 }
 
@@ -733,14 +742,14 @@ static void sign_boxes(rp *r, const char *const *titles, size_t n)
 {
 	for (uint16_t c = 0; c < r->ncols; c++)
 		rp_text(r, c, c < n ? titles[c] : NULL, c < n ? r->f.head : NULL);
-	r->row++;
+	rp_end_row(r);
 	for (uint16_t c = 0; c < n; c++)
 		rp_text(r, c, NULL, r->f.sign);
 	worksheet_set_row(r->ws, r->row, 48, NULL);
-	r->row++;
+	rp_end_row(r);
 }
 
-static const double form_widths[] = {12, 12, 18, 18, 18, 18};
+static const double form_widths[] = {12, 16, 18, 18, 18, 18};
 
 /* ---- erasure certificate ---- */
 
@@ -782,13 +791,13 @@ int rp_erasure(rp *r)
 	rp_kv(r, rp_field(r, "confidential_material", "received_from"), rp_str(m, "received_from"));
 	rp_kv(r, rp_field(r, "confidential_material", "receipt_no"), rp_str(m, "receipt_no"));
 	rp_kv(r, rp_field(r, "confidential_material", "storage"), rp_str(m, "storage"));
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 消去", "2 Erasure"));
 	worksheet_merge_range(r->ws, r->row, 0, r->row, 1, rp_field(r, "confidential_material", "erased_at"),
 			      r->f.label);
 	worksheet_merge_range(r->ws, r->row, 2, r->row, 5, "", r->f.dt);
 	rp_datetime(r, 2, rp_str(m, "erased_at")); /* the value of a merged range lives in its first cell */
-	r->row++;
+	rp_end_row(r);
 	rp_kv(r, rp_field(r, "confidential_material", "erased_by"), rp_name(r, "person", rp_str(m, "erased_by")));
 	rp_kv(r, rp_field(r, "confidential_material", "erasure_method"),
 	      rp_enum(r, "confidential_material", "erasure_method", rp_str(m, "erasure_method")));
@@ -799,13 +808,13 @@ int rp_erasure(rp *r)
 	rp_kv(r, L(r, "消去の報告", "Erasure reported"), buf);
 	who_when(hist, "erasure-confirmed", buf, sizeof buf);
 	rp_kv(r, L(r, "発注者による確認", "Confirmed by the municipality"), buf[0] ? buf : L(r, "(未確認)", "(not yet)"));
-	r->row++;
+	rp_end_row(r);
 	static const char *const sj[] = {"受託者 業務責任者", "消去担当者", "立会者", "発注者 確認"};
 	static const char *const se[] = {"Contractor manager", "Erased by", "Witness", "Municipality"};
 	sign_boxes(r, r->en ? se : sj, 4);
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "3 記録の経過 (台帳)", "3 Record history (ledger)"));
-	history_table(r, hist);
+	history_table(r, "confidential_material", hist);
 	rp_checkpoint_block(r);
 out:
 	json_decref(hist);
@@ -850,7 +859,7 @@ int rp_work_request(rp *r)
 	rp_kv(r, rp_field(r, "work_request", "assignees"), buf);
 	rp_kv(r, rp_field(r, "work_request", "visit"), rp_str(w, "visit"));
 	rp_kv(r, L(r, "状態", "State"), rp_state(r, "work_request", state_of(w)));
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 作業結果報告 (002 §5(8)ウ: 実施した手順、実施日、実施者)",
 			"2 Result (002 §5(8): steps, dates, performers)"));
 	size_t i;
@@ -860,7 +869,7 @@ int rp_work_request(rp *r)
 		snprintf(buf, sizeof buf, L(r, "手順 %zu", "Step %zu"), i + 1);
 		rp_text(r, 0, buf, r->f.label);
 		worksheet_merge_range(r->ws, r->row, 2, r->row, 5, json_string_value(v), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!json_array_size(json_object_get(d, "result_steps")))
 		rp_kv(r, rp_field(r, "work_request", "result_steps"), L(r, "(未報告)", "(not reported)"));
@@ -872,13 +881,13 @@ int rp_work_request(rp *r)
 	who_when(hist, "accepted", buf, sizeof buf);
 	rp_kv(r, L(r, "検収", "Accepted"), buf);
 	rp_kv(r, rp_field(r, "work_request", "note"), rp_str(w, "note"));
-	r->row++;
+	rp_end_row(r);
 	static const char *const sj[] = {"依頼者 (発注者)", "作業責任者", "作業実施者", "検収者"};
 	static const char *const se[] = {"Requested by", "Work manager", "Performed by", "Accepted by"};
 	sign_boxes(r, r->en ? se : sj, 4);
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "3 記録の経過 (台帳)", "3 Record history (ledger)"));
-	history_table(r, hist);
+	history_table(r, "work_request", hist);
 	rp_checkpoint_block(r);
 out:
 	json_decref(hist);
@@ -936,12 +945,12 @@ int rp_access_log(rp *r)
 		rp_text(r, 8, rp_str(v, "purpose"), r->f.wrap);
 		rp_text(r, 9, rp_str(v, "badge"), r->f.cell);
 		rp_text(r, 10, rp_str(v, "permitted_by"), r->f.wrap);
-		r->row++;
+		rp_end_row(r);
 	}
 	if (!json_array_size(acc))
 		empty_row(r, 8);
 	uint32_t last = r->row - 1;
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "2 集計", "2 Totals"));
 	col_range(first, last, 4, rg, sizeof rg);
 	snprintf(f, sizeof f, "=COUNTA(%s)", rg);
@@ -994,7 +1003,7 @@ static void deliverable(rp *r, size_t *no, const char *what, const char *clause,
 	else
 		rp_datetime(r, 4, date);
 	rp_text(r, 5, evidence ? ev : NULL, r->f.cell);
-	r->row++;
+	rp_end_row(r);
 }
 
 static const double completion_widths[] = {5, 34, 18, 16, 14, 20};
@@ -1040,7 +1049,7 @@ int rp_completion(rp *r)
 	rp_kv(r, L(r, "履行期間 (対象月)", "Period"), buf);
 	rp_kv(r, L(r, "業務責任者", "Responsible manager"), roster_name(r, "responsible-manager"));
 	rp_kv(r, L(r, "情報セキュリティ責任者", "Security officer"), roster_name(r, "security-officer"));
-	r->row++;
+	rp_end_row(r);
 	rp_section(r, L(r, "成果品目録", "List of deliverables"));
 	static const char *const ja[] = {"No", "成果品", "根拠", "記録番号", "日付", "証跡"};
 	static const char *const en[] = {"No", "Deliverable", "Clause", "Record", "Date", "Evidence"};
@@ -1084,7 +1093,7 @@ int rp_completion(rp *r)
 	col_range(first, last, 1, rg, sizeof rg);
 	snprintf(f, sizeof f, "=COUNTA(%s)", rg);
 	total_row(r, L(r, "成果品 計", "Deliverables in all"), 5, 5, f, r->f.total_num, (double)no);
-	r->row++;
+	rp_end_row(r);
 	static const char *const sj[] = {"受託者 業務責任者", "発注者 受領", "検査"};
 	static const char *const se[] = {"Contractor manager", "Received by", "Inspected by"};
 	sign_boxes(r, r->en ? se : sj, 3);
@@ -1299,7 +1308,7 @@ int rp_security_status(rp *r)
 		rp_text(r, 3, it[i].status, r->f.wrap);
 		rp_num(r, 4, it[i].count, r->f.num);
 		rp_text(r, 5, r->en ? verdict_en[it[i].verdict] : verdict_ja[it[i].verdict], r->f.center);
-		r->row++;
+		rp_end_row(r);
 	}
 	uint32_t last = r->row - 1;
 	char rg[64], f[200];
@@ -1311,7 +1320,7 @@ int rp_security_status(rp *r)
 		snprintf(f, sizeof f, "=COUNTIF(%s,\"%s\")", rg, r->en ? verdict_en[k] : verdict_ja[k]);
 		total_row(r, r->en ? verdict_en[k] : verdict_ja[k], 5, 5, f, r->f.total_num, c);
 	}
-	r->row++;
+	rp_end_row(r);
 	static const char *const sj[] = {"業務責任者", "情報セキュリティ責任者", "発注者 確認"};
 	static const char *const se[] = {"Manager", "Security officer", "Municipality"};
 	sign_boxes(r, r->en ? se : sj, 3);
