@@ -81,4 +81,12 @@ int mm_report_record(mm_store *s, const mm_report_req *req, const void *bytes, s
  */
 void mm_report_file_name(const mm_report_req *req, char *out, size_t n);
 
+/*
+ * The Content-Disposition value of a download of req (RFC 6266 with an
+ * RFC 5987 UTF-8 name): attachment; filename="<ASCII fallback>";
+ * filename*=UTF-8''<percent-encoded name>. Only printable ASCII without
+ * quotes or backslashes is written. False if it does not fit in n bytes.
+ */
+bool mm_report_disposition(const mm_report_req *req, char *out, size_t n);
+
 #endif

@@ -257,7 +257,7 @@ int rp_record(rp *r, const char *id, const char *kind, json_t **rec)
 	if (!rc && kind) {
 		const char *k = json_string_value(json_object_get(*rec, "kind"));
 		if (!k || strcmp(k, kind) != 0) {
-			rc = mm_err_set(r->err, MM_EINVAL, "--id %s is a %s record; report %s needs a %s", id,
+			rc = mm_err_set(r->err, MM_EINVAL, "--id %s is a %s record; report %s needs a record of kind %s", id,
 					k ? k : "?", r->req->name, kind);
 			json_decref(*rec);
 			*rec = NULL;
@@ -876,4 +876,43 @@ void mm_report_file_name(const mm_report_req *req, char *out, size_t n)
 {
 	const char *t = mm_report_title(req->name, req->lang);
 	snprintf(out, n, "%s_%s.xlsx", t ? t : "report", req->month ? req->month : req->id ? req->id : "");
+}
+
+/* attr-char of RFC 5987: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" */
+static bool attr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c);
+}
+
+bool mm_report_disposition(const mm_report_req *req, char *out, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char name[256];
+	mm_buf b;
+	bool okay;
+	mm_report_file_name(req, name, sizeof name);
+	mm_buf_init(&b, n);
+	/* the ASCII fallback: the report's name and selector, safe by construction but filtered anyway */
+	okay = mm_buf_puts(&b, "attachment; filename=\"mamori-") == MM_OK;
+	for (const char *p = req->name; okay && p && *p; p++)
+		okay = mm_buf_put_u8(&b, attr_char((unsigned char)*p) ? (uint8_t)*p : '_') == MM_OK;
+	okay = okay && mm_buf_put_u8(&b, '_') == MM_OK;
+	const char *sel = req->month ? req->month : req->id ? req->id : "";
+	for (const char *p = sel; okay && *p; p++)
+		okay = mm_buf_put_u8(&b, attr_char((unsigned char)*p) ? (uint8_t)*p : '_') == MM_OK;
+	okay = okay && mm_buf_puts(&b, ".xlsx\"; filename*=UTF-8''") == MM_OK;
+	for (const unsigned char *p = (const unsigned char *)name; okay && *p; p++) {
+		if (attr_char(*p))
+			okay = mm_buf_put_u8(&b, *p) == MM_OK;
+		else
+			okay = mm_buf_put_u8(&b, '%') == MM_OK && mm_buf_put_u8(&b, (uint8_t)hex[*p >> 4]) == MM_OK &&
+			       mm_buf_put_u8(&b, (uint8_t)hex[*p & 15]) == MM_OK;
+	}
+	okay = okay && b.len < n;
+	if (okay)
+		memcpy(out, b.p, b.len + 1);
+	else if (n)
+		out[0] = 0;
+	mm_buf_release(&b);
+	return okay;
 }

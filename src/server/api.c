@@ -704,6 +704,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_USER_DISABLE: do_user_disable(x, true); break;
 	case MM_R_USER_ENABLE: do_user_disable(x, false); break;
 	case MM_R_USER_PASSWD: do_user_passwd(x); break;
+	case MM_R_REPORT: api_report(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

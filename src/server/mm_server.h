@@ -107,6 +107,7 @@ typedef enum mm_route_id {
 	MM_R_USER_DISABLE,    /* POST   /api/v1/users/{name}/disable */
 	MM_R_USER_ENABLE,     /* POST   /api/v1/users/{name}/enable */
 	MM_R_USER_PASSWD,     /* PUT    /api/v1/users/{name}/password */
+	MM_R_REPORT,          /* GET    /api/v1/report/{name}?month=|?id= (an .xlsx) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -295,6 +295,9 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 			return;
 		id = pick(method, MM_R_PROOF, N, N, N, N);
 		arg = c;
+	} else if (strcmp(a, "report") == 0 && has_b && !has_c) {
+		id = pick(method, MM_R_REPORT, N, N, N, N);
+		arg = b;
 	} else if (strcmp(a, "users") == 0 && !has_b) {
 		id = pick(method, MM_R_USERS, MM_R_USER_ADD, N, N, N);
 	} else if (strcmp(a, "users") == 0 && has_c) {
