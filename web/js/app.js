@@ -7,6 +7,7 @@ import { api, setCsrf, whenLoggedOut } from './api.js';
 import { $, clear, h } from './dom.js';
 import { currentLang, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
+import { reportActions, reportsView } from './reports.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -53,6 +54,7 @@ function renderChrome() {
   logout.textContent = t('app.logout');
   nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
   for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
+  nav.append(h('a', { href: '#/reports' }, t('nav.reports')));
   nav.append(h('a', { href: '#/users' }, t('nav.users')));
   nav.append(h('a', { href: '#/password' }, t('nav.password')));
 }
@@ -229,6 +231,7 @@ async function detailView(id) {
       r.may_update ? h('a', { class: 'button', href: `#/record/${id}/edit`, id: 'edit-record' }, t('detail.edit')) : null),
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
     dl,
+    reportActions(r),
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
     h('h2', {}, t('detail.history')),
     h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'history' },
@@ -371,6 +374,7 @@ async function route() {
     if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
     if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
     if (parts[0] === 'record' && parts[2] === 'edit') return await formView(null, parts[1]);
+    if (parts[0] === 'reports') return show(reportsView(params));
     if (parts[0] === 'users') return await usersView();
     if (parts[0] === 'password') return passwordView();
     return notFound();
