@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "report/mm_report.h"
@@ -25,7 +27,7 @@ static void usage(FILE *f)
 		fprintf(f, "    %-20s %s  (%s)\n", *n, mm_report_title(*n, "ja"),
 			m && id ? "--month or --id" : m ? "--month" : "--id");
 	}
-	fprintf(f, "  --actor defaults to the user name, --role to admin. Exit 0 written, 2 bad input.\n");
+	fprintf(f, "  --actor defaults to cli:<your login>, --role to admin. Exit 0 written, 2 bad input.\n");
 }
 
 int cmd_report(int argc, char **argv)
@@ -51,9 +53,14 @@ int cmd_report(int argc, char **argv)
 	char schema[4096];
 	if (cli_schema_dir(schema, sizeof schema))
 		return CLI_USAGE;
+	/* who wrote it, for the ledger entry: --actor, else the operating-system account as `mamori user` names it */
 	const char *actor = cli_opt(&a, "actor");
-	if (!actor || !*actor)
-		actor = getenv("USER") && *getenv("USER") ? getenv("USER") : "mamori";
+	char by[300];
+	if (!actor || !*actor) {
+		struct passwd *pw = getpwuid(getuid());
+		snprintf(by, sizeof by, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+		actor = by;
+	}
 	mm_actor who = {actor, role, cli_opt(&a, "tenant")};
 	mm_report_req req = {.name = argv[1],
 			     .month = cli_opt(&a, "month"),

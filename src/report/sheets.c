@@ -711,7 +711,8 @@ static void who_when(json_t *hist, const char *state, char *out, size_t n)
 			mm_cal_ymd(day, &y, &m, &d);
 			snprintf(when, sizeof when, "%04d/%02d/%02d %02d:%02d", y, m, d, sec / 3600, sec % 3600 / 60);
 		}
-		snprintf(out, n, "%s (%s)", json_string_value(json_object_get(v, "actor")), when[0] ? when : time ? time : "");
+		const char *actor = json_string_value(json_object_get(v, "actor"));
+		snprintf(out, n, "%s (%s)", actor ? actor : "?", when[0] ? when : time ? time : "");
 	}
 }
 
