@@ -561,6 +561,56 @@ static void evidence(json_t *item, bool en, char *out, size_t n)
 
 static const double insp_widths[] = {5, 18, 16, 7, 6, 26, 9, 9, 15, 12, 24, 22, 26};
 
+/*
+ * Totals per device (items sorted by device): items, pass, fail and the
+ * pass rate, as COUNTIF(S) over the item table's device and result columns.
+ */
+static void per_device(rp *r, json_t **a, size_t n, uint32_t first, uint32_t last)
+{
+	char dev[64], res[64], f[400], me[16], c_pass[16], c_fail[16];
+	const char *pass = rp_enum(r, "inspection_item", "result", "pass");
+	const char *fail = rp_enum(r, "inspection_item", "result", "fail");
+	col_range(first, last, 2, dev, sizeof dev);
+	col_range(first, last, 7, res, sizeof res);
+	rp_end_row(r);
+	rp_section(r, L(r, "4 機器ごとの集計", "4 Totals per device"));
+	static const char *const ja[] = {"No", "設置場所", "機器", "点検項目数", "適合", "不適合", "適合率"};
+	static const char *const en[] = {"No", "Site", "Device", "Items", "Pass", "Fail", "Pass rate"};
+	static const uint16_t cols[] = {0, 1, 2, 5, 6, 7, 8};
+	for (size_t k = 0; k < 7; k++)
+		rp_text(r, cols[k], r->en ? en[k] : ja[k], r->f.head);
+	rp_end_row(r);
+	size_t no = 0;
+	for (size_t i = 0; i < n;) {
+		const char *asset = rp_str(a[i], "asset");
+		double items = 0, np = 0, nf = 0;
+		size_t j = i;
+		for (; j < n && strcmp(rp_str(a[j], "asset") ? rp_str(a[j], "asset") : "", asset ? asset : "") == 0; j++) {
+			const char *res_v = rp_str(a[j], "result");
+			items++;
+			np += res_v && strcmp(res_v, "pass") == 0;
+			nf += res_v && strcmp(res_v, "fail") == 0;
+		}
+		json_t *rec = rp_lookup(r, "asset", asset);
+		rp_num(r, 0, (double)++no, r->f.center);
+		rp_text(r, 1, rp_name(r, "site", rp_str(rec, "site")), r->f.wrap);
+		rp_text(r, 2, rp_name(r, "asset", asset), r->f.wrap);
+		rp_cell(r->row, 2, me, sizeof me);
+		snprintf(f, sizeof f, "=COUNTIF(%s,%s)", dev, me);
+		rp_formula(r, 5, f, r->f.num, items);
+		snprintf(f, sizeof f, "=COUNTIFS(%s,%s,%s,\"%s\")", dev, me, res, pass);
+		rp_formula(r, 6, f, r->f.num, np);
+		snprintf(f, sizeof f, "=COUNTIFS(%s,%s,%s,\"%s\")", dev, me, res, fail);
+		rp_formula(r, 7, f, r->f.num, nf);
+		rp_cell(r->row, 6, c_pass, sizeof c_pass);
+		rp_cell(r->row, 7, c_fail, sizeof c_fail);
+		snprintf(f, sizeof f, "=IF(%s+%s=0,\"-\",%s/(%s+%s))", c_pass, c_fail, c_pass, c_pass, c_fail);
+		rp_rate(r, 8, f, r->f.pct, np, nf);
+		rp_end_row(r);
+		i = j;
+	}
+}
+
 int rp_inspection(rp *r)
 {
 	json_t *camp = NULL, *items = NULL;
@@ -662,6 +712,8 @@ int rp_inspection(rp *r)
 	}
 	if (!n)
 		empty_row(r, 5);
+	uint32_t last_item = r->row - 1;
+	per_device(r, a, n, first, last_item);
 	rp_checkpoint_block(r);
 out:
 	free(a);
@@ -738,14 +790,17 @@ static void history_table(rp *r, const char *kind, json_t *hist)
 	}
 }
 
-/* Signature boxes: titles in one row, empty boxes below. */
+/* Signature boxes: titles in one row, empty boxes below, from the first column wide enough for a name. */
 static void sign_boxes(rp *r, const char *const *titles, size_t n)
 {
-	for (uint16_t c = 0; c < r->ncols; c++)
-		rp_text(r, c, c < n ? titles[c] : NULL, c < n ? r->f.head : NULL);
+	uint16_t first = 0;
+	while (first + n < r->ncols && r->widths[first] < 10)
+		first++;
+	for (uint16_t c = 0; c < n && first + c < r->ncols; c++)
+		rp_text(r, (uint16_t)(first + c), titles[c], r->f.head);
 	rp_end_row(r);
-	for (uint16_t c = 0; c < n; c++)
-		rp_text(r, c, NULL, r->f.sign);
+	for (uint16_t c = 0; c < n && first + c < r->ncols; c++)
+		rp_text(r, (uint16_t)(first + c), NULL, r->f.sign);
 	worksheet_set_row(r->ws, r->row, 48, NULL);
 	rp_end_row(r);
 }
