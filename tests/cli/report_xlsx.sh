@@ -143,7 +143,11 @@ assert r[11].startswith("写真 sha256:"), r[11]
 eq(i, r[12], "モニター横にパスワードの付箋", "finding")
 eq(i, row(i, "4")[2], "S03-D6012-02", "items grouped per device")
 # per device (COUNTIF/COUNTIFS over the item table)
-per = [r for r in rows(i)[[x[0] for x in rows(i)].index("4 機器ごとの集計") + 2:] if r and r[0].isdigit()]
+per = []
+for r in rows(i)[[x[0] for x in rows(i)].index("4 機器ごとの集計") + 2:]:
+    if not r or not r[0].isdigit():
+        break
+    per.append(r)
 eq(i, [r[2] for r in per], ["S03-D6012-01", "S03-D6012-02"], "devices")
 eq(i, per[0][5:9], ["2", "1", "1", "50.0%"], "first device")
 eq(i, per[1][5:9], ["2", "2", "0", "100.0%"], "second device")
