@@ -18,6 +18,7 @@ test_pkgs=(
   fonts-ipafont-gothic  # Japanese glyphs in browser screenshots
   qrencode zbar-tools  # tests/unit/test_qr.c: reference QR matrices and a decoder for the round trip
   libxml2-utils  # xmllint: the dashboard's SVG charts are well-formed XML (tests/cli/dashboard_api.sh)
+  libreoffice-calc poppler-utils  # tests/cli/report_*.sh: open .xlsx reports (CSV, PDF), check A4 pages
 )
 
 # Peers the benchmarks compare against (bench/*.sh).

@@ -95,6 +95,11 @@
 #define MM_FIM_DPKG_LIST_MAX   (16u << 20)  /* one info/<package>.list or .md5sums */
 #define MM_FIM_DPKG_PATHS_MAX  (4u << 20)   /* package-owned paths kept (those in scope) */
 
+/* Reports (src/report) */
+#define MM_REPORT_RECORDS_MAX    200000      /* records of one kind a report reads */
+#define MM_REPORT_PAGE_BYTES_MAX (64u << 20) /* one page of records from the store, as JSON */
+#define MM_REPORT_FILE_MAX       (64u << 20) /* one generated workbook held in memory (server download) */
+
 /* ---- Agent: facts (src/facts) and policies (src/policy) ---- */
 #define MM_FACTS_LINE_MAX        65536       /* one line of a text source; longer lines are skipped */
 #define MM_FACTS_CONFIG_MAX      (4u << 20)  /* a configuration file read whole (passwd, pam, smb.conf...) */

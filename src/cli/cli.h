@@ -71,5 +71,6 @@ int cmd_campaign(int argc, char **argv);
 int cmd_enroll_token(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_compliance(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const struct group groups[] = {
 	{"enroll-token", cmd_enroll_token, "make a one-time token that enrolls an agent for an asset"},
 	{"import", cmd_import, "ingest an agent's offline signed report bundle"},
 	{"compliance", cmd_compliance, "status of every requirement of the catalogue, with its evidence"},
+	{"report", cmd_report, "write a report (.xlsx, A4) that carries the ledger checkpoint"},
 };
 
 static void usage(FILE *f)

@@ -844,6 +844,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_COMPLIANCE: dash_compliance(x); break;
 	case MM_R_DASHBOARD: dash_dashboard(x); break;
 	case MM_R_CHART: dash_chart(x); break;
+	case MM_R_REPORT: api_report(x); break;
 	default: reply_error(x, 404, "not_found", NULL); break;
 	}
 }

@@ -181,6 +181,7 @@ typedef enum mm_route_id {
 	MM_R_COMPLIANCE,      /* GET    /api/v1/compliance */
 	MM_R_DASHBOARD,       /* GET    /api/v1/dashboard */
 	MM_R_CHART,           /* GET    /api/v1/dashboard/chart/{name}.svg */
+	MM_R_REPORT,          /* GET    /api/v1/report/{name}?month=|?id= (an .xlsx) */
 	MM_R_STATIC,          /* GET    any other path not under /api/: a web UI file */
 } mm_route_id;
 

@@ -314,6 +314,9 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 		id = pick(method, N, MM_R_AGENT_ENROLL, N, N, N);
 	} else if (strcmp(a, "agent") == 0 && has_b && !has_c && strcmp(b, "report") == 0) {
 		id = pick(method, N, MM_R_AGENT_REPORT, N, N, N);
+	} else if (strcmp(a, "report") == 0 && has_b && !has_c) {
+		id = pick(method, MM_R_REPORT, N, N, N, N);
+		arg = b;
 	} else if (strcmp(a, "users") == 0 && !has_b) {
 		id = pick(method, MM_R_USERS, MM_R_USER_ADD, N, N, N);
 	} else if (strcmp(a, "users") == 0 && has_c) {

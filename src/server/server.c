@@ -423,6 +423,7 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	if ((rc = web_load(srv, cfg->web_dir ? cfg->web_dir : MM_WEB_DIR, err)))
 		goto fail;
 	load_state_titles(srv, cfg->schema_dir);
+	snprintf(srv->schema_dir, sizeof srv->schema_dir, "%s", cfg->schema_dir ? cfg->schema_dir : "");
 	snprintf(what, sizeof what, "HTTPS on %s", listen_s);
 	if ((lfd = listen_on(&ss, what, err)) < 0) {
 		rc = -lfd;

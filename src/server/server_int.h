@@ -34,6 +34,7 @@ struct mm_server {
 	atomic_int inflight;
 	atomic_size_t body_bytes; /* request bodies buffered now, bounded by MM_HTTP_BODIES_MAX */
 	atomic_bool stopping;
+	char schema_dir[4096]; /* the store's schema folder, for report titles (report_api.c) */
 };
 
 /* What a handler answers; the dispatcher adds the security headers. */
@@ -42,7 +43,7 @@ struct reply {
 	mm_buf body;
 	const char *ctype;
 	char cookie[400];
-	char disposition[300];
+	char disposition[512];
 	const struct web_file *file; /* static file: body not used */
 };
 
@@ -84,6 +85,8 @@ void api_restore_order(struct ctx *x);
 void dash_compliance(struct ctx *x);
 void dash_dashboard(struct ctx *x);
 void dash_chart(struct ctx *x);
+/* report_api.c: GET /api/v1/report/{name} */
+void api_report(struct ctx *x);
 
 /* web.c */
 int web_load(mm_server *srv, const char *dir, mm_err *err);

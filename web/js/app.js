@@ -11,6 +11,7 @@ import { resetCard } from './account.js';
 import { dueCard, dueCell, dueHead } from './countdown.js';
 import { importPanel, orderLink } from './import.js';
 import { complianceView, dashboard } from './dashboard.js';
+import { reportActions, reportsView } from './reports.js';
 
 const PAGE = 20;
 let me = null;      // {user, role, tenant}
@@ -62,6 +63,7 @@ function renderChrome() {
   nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
   nav.append(h('a', { href: '#/compliance' }, t('nav.compliance')));
   for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
+  nav.append(h('a', { href: '#/reports' }, t('nav.reports')));
   nav.append(h('a', { href: '#/users' }, t('nav.users')));
   nav.append(h('a', { href: '#/password' }, t('nav.password')));
 }
@@ -237,6 +239,7 @@ async function detailView(id) {
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
     dueCard(k, r, () => detailView(id)),
     dl,
+    reportActions(r),
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
     h('h2', {}, t('detail.history')),
     h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'history' },
@@ -392,6 +395,7 @@ async function route() {
     if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
     if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
     if (parts[0] === 'record' && parts[2] === 'edit') return await formView(null, parts[1]);
+    if (parts[0] === 'reports') return show(reportsView(params));
     if (parts[0] === 'users') return await usersView();
     if (parts[0] === 'password') return passwordView();
     return notFound();
