@@ -77,13 +77,16 @@ static int confine(void *ctx, mm_err *err)
 	 * Everything else (keys, certificate, web files, schema) is in memory
 	 * already: after this the server reaches only its database files and
 	 * attachments, the names in the database's folder (SQLite syncs it),
-	 * the two system files SQLite and the C library read, and the
-	 * temporary folders (SQLite's large sorts, report generation).
+	 * the two system files SQLite and the C library read, the temporary
+	 * folders (SQLite's large sorts, report generation) and, read-only, the
+	 * shipped data folder (catalogue, schema titles, policies).
 	 */
 	const mm_fs_rule rules[] = {
 		{c->db, MM_FS_READ_WRITE},       {c->wal, MM_FS_READ_WRITE},   {c->shm, MM_FS_READ_WRITE},
 		{c->p->attachments, MM_FS_TREE}, {c->dbdir, MM_FS_LIST},       {"/dev/urandom", MM_FS_READ},
 		{"/etc/localtime", MM_FS_READ}, {"/var/tmp", MM_FS_TREE},     {"/tmp", MM_FS_TREE},
+		/* the shipped data read while serving: the requirements catalogue, schema titles, policies */
+		{cli_data_dir(), MM_FS_READ},
 	};
 	int abi = 0;
 	if ((rc = mm_server_landlock(rules, sizeof rules / sizeof rules[0], &abi, err)))
