@@ -381,6 +381,8 @@ function notFound() {
 
 // ---- router ----
 
+let routeGen = 0; // counts navigations: a view drawn for an older one is dropped
+
 async function route() {
   if (!me) return loginView();
   const hash = location.hash.slice(1) || '/';
@@ -388,9 +390,12 @@ async function route() {
   const params = new URLSearchParams(qs || '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (me.must_change) return passwordView(); // the server refuses the rest anyway
+  // a slow view (the dashboard evaluates every requirement) must not replace one the user went on to
+  const gen = ++routeGen;
+  const showIfCurrent = (view) => { if (gen === routeGen) show(view); };
   try {
-    if (parts.length === 0) return await dashboard(schema, show);
-    if (parts[0] === 'compliance') return await complianceView(show, parts[1]);
+    if (parts.length === 0) return await dashboard(schema, showIfCurrent);
+    if (parts[0] === 'compliance') return await complianceView(showIfCurrent, parts[1]);
     if (parts[0] === 'kind' && parts.length === 2) return await listView(parts[1], params);
     if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
     if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
