@@ -113,8 +113,9 @@ int mm_ops_campaign_populate(mm_store *st, const mm_actor *who, const char *id, 
  */
 typedef struct mm_csv {
 	size_t nrows, ncols; /* rows (the header is row 0) and fields in each */
-	char **cells;        /* nrows * ncols NUL-terminated strings, row by row */
+	char **cells;        /* nrows * ncols NUL-terminated strings, row by row (pointers into arena) */
 	size_t *line;        /* line each row starts on */
+	char *arena;         /* the cells' bytes */
 } mm_csv;
 
 /* Parse text[0..n) into *out (owned by the caller: mm_ops_csv_free, also after a failure). */

@@ -355,6 +355,8 @@ struct write {
 	char *payload;       /* owned; freed by the submitter */
 	mm_write_result *res;
 	bool lookup_error;   /* a reference lookup hit a database error */
+	bool have_count;     /* create_all: kind_count holds the records of the kind so far in this transaction */
+	int64_t kind_count;
 	const char *before_state; /* while the deriver runs: the record before this write (NULL: create) */
 	const json_t *before_data;
 };
@@ -443,9 +445,12 @@ static int write_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry
 
 	if (w->op == OP_CREATE) {
 		k = w->kind;
-		sqlite3_bind_text(s->count_kind, 1, k->name, -1, SQLITE_STATIC);
-		sqlite3_int64 n = sqlite3_step(s->count_kind) == SQLITE_ROW ? sqlite3_column_int64(s->count_kind, 0) : -1;
-		sqlite3_reset(s->count_kind);
+		sqlite3_int64 n = w->kind_count;
+		if (!w->have_count) { /* a scan of the kind's index: once per write, not once per row of an import */
+			sqlite3_bind_text(s->count_kind, 1, k->name, -1, SQLITE_STATIC);
+			n = sqlite3_step(s->count_kind) == SQLITE_ROW ? sqlite3_column_int64(s->count_kind, 0) : -1;
+			sqlite3_reset(s->count_kind);
+		}
 		if (n < 0) {
 			rc = mm_err_set(err, MM_EDB, "counting records: %s", sqlite3_errmsg(db));
 			goto out;
@@ -689,6 +694,11 @@ static int create_all_apply(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_
 		return rc;
 	if (a->next == 0)
 		memcpy(a->first, a->w.res->id, sizeof a->first);
+	/* this row was "kind-N": N records of the kind now, so the next is N + 1 (same transaction, one writer) */
+	const char *dash = strrchr(a->w.res->id, '-');
+	uint64_t nth;
+	a->w.have_count = dash && mm_parse_u64(dash + 1, INT64_MAX, &nth);
+	a->w.kind_count = a->w.have_count ? (int64_t)nth : 0;
 	a->next++;
 	return MM_OK;
 }

@@ -45,6 +45,12 @@ assert "note" not in d, d
 PY
 ok
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
+# ids go on from those that exist, one record created by hand in between
+R create --kind asset --actor 管理者 --json "{\"name\":\"手入力\",\"site\":\"$s1\",\"class\":\"other\"}" >/dev/null
+head -3 "$T/assets.csv" >"$T/two.csv"
+imp 0 asset "$T/two.csv"
+expect_out "imported 2 asset records (asset-62 … asset-63)"
+R show --id asset-63 | grep -q '"T-02"' || fail "asset-63 is the second row"; ok
 
 # ---- Excel's own export: BOM, CRLF, a comma, a line break and a doubled quote inside quotes ----
 printf '\xEF\xBB\xBFname,organisation,role,allowed_from,trainings,note\r\n"山田, 太郎",受託者,engineer,2026-04-01,"研修A; 研修B","一行目\r\n二行目の ""注記"""\r\n鈴木 花子,受託者,security-officer,,,\r\n' >"$T/people.csv"

@@ -23,6 +23,7 @@
 #include "fim/mm_fim.h"
 #include "note/mm_note.h"
 #include "store/mm_store.h"
+#include <pthread.h>
 #include <sys/stat.h>
 #include "base/banned.h"
 
@@ -493,6 +494,94 @@ static void test_restore_order(void **state)
 	mm_ops_free(rops);
 }
 
+/* ---- an all-or-nothing import among concurrent single writes (one group-commit transaction) ---- */
+
+static char imp_site[MM_ID_MAX + 1];
+
+static void *single_writer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 40; i++) {
+		char text[256];
+		mm_actor who = {"並行", "admin", NULL};
+		mm_write_result res;
+		mm_err err;
+		snprintf(text, sizeof text, "{\"name\":\"single-%d\",\"site\":\"%s\",\"class\":\"terminal\"}", i, imp_site);
+		if (mm_store_create(rs, &who, "asset", text, strlen(text), NULL, &res, &err))
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static size_t count_kind(const char *kind)
+{
+	mm_buf b;
+	mm_buf_init(&b, 64u << 20);
+	mm_actor who = {"t", "admin", NULL};
+	mm_err err;
+	assert_int_equal(mm_store_list(rs, &who, kind, NULL, &b, &err), MM_OK);
+	json_t *a = json_loadb((const char *)b.p, b.len, 0, NULL);
+	size_t n = json_array_size(a);
+	json_decref(a);
+	mm_buf_release(&b);
+	return n;
+}
+
+static void test_import_among_writers(void **state)
+{
+	(void)state;
+	char dir[4096], db[4200], sdir[4200];
+	const char *tmp = getenv("MM_TEST_TMP");
+	mkdir(tmp ? tmp : "/tmp", 0755);
+	snprintf(dir, sizeof dir, "%s/importXXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/i.db", dir);
+	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
+	mm_store_paths p;
+	mm_err err;
+	assert_int_equal(mm_store_paths_for(db, NULL, &p, &err), MM_OK);
+	assert_int_equal(mm_store_init(db, &p, "test.example/import", "t", &err), MM_OK);
+	assert_int_equal(mm_store_open(db, sdir, MM_STORE_WRITE, &rs, &err), MM_OK);
+	assert_int_equal(mm_ops_install(rs, NULL, &rops, &err), MM_OK);
+	rcreate("site", "admin", "{\"name\":\"本庁舎\",\"code\":\"S01\"}", imp_site);
+	/* 300 rows whose last names a site that does not exist: refused inside the transaction, after 299 applied */
+	mm_buf csv;
+	mm_buf_init(&csv, 1u << 20);
+	assert_int_equal(mm_buf_puts(&csv, "name,site,class\n"), MM_OK);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(mm_buf_printf(&csv, "imp-%d,%s,terminal\n", i, i == 299 ? "site-99" : imp_site), MM_OK);
+	pthread_t w[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&w[i], NULL, single_writer, NULL), 0);
+	mm_actor who = {"移行", "admin", NULL};
+	mm_store_create_all_result res;
+	for (int round = 0; round < 5; round++) {
+		int rc = mm_ops_import_csv(rs, &who, "asset", (const char *)csv.p, csv.len, "a.csv", NULL, &res, &err);
+		if (rc != MM_EINVAL || !strstr(err.msg, "a.csv: line 301, column 2: field site"))
+			fail_msg("round %d: %d %s", round, rc, err.msg);
+	}
+	for (int i = 0; i < 3; i++) {
+		void *r;
+		pthread_join(w[i], &r);
+		assert_null(r);
+	}
+	/* every single write committed, no row of the refused imports did */
+	assert_int_equal(count_kind("asset"), 120);
+	/* then a good import: ids go on from the singles */
+	mm_buf_reset(&csv);
+	assert_int_equal(mm_buf_printf(&csv, "name,site,class\nA,%s,terminal\nB,%s,terminal\n", imp_site, imp_site), MM_OK);
+	assert_int_equal(mm_ops_import_csv(rs, &who, "asset", (const char *)csv.p, csv.len, "b.csv", NULL, &res, &err), MM_OK);
+	assert_int_equal(res.count, 2);
+	assert_string_equal(res.first, "asset-121");
+	assert_string_equal(res.last, "asset-122");
+	mm_verify_report rep;
+	assert_int_equal(mm_store_verify(rs, NULL, &rep, &err), MM_OK);
+	assert_true(rep.ok);
+	mm_buf_release(&csv);
+	assert_int_equal(mm_store_close(rs, &err), MM_OK);
+	mm_ops_free(rops);
+}
+
 int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
@@ -505,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_class),
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_restore_order),
+		cmocka_unit_test(test_import_among_writers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
