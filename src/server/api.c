@@ -211,8 +211,14 @@ static void do_schema(struct ctx *x)
 	for (size_t i = 0; kinds && i < mm_schema_count(sc); i++) {
 		const mm_kind *k = mm_schema_kind_at(sc, i);
 		json_t *fields = json_array(), *trans = json_array();
-		for (size_t j = 0; j < k->nfields; j++)
-			json_array_append_new(fields, field_json(&k->fields[j]));
+		json_t *vt = json_object_get(x->srv->value_titles, k->name);
+		for (size_t j = 0; j < k->nfields; j++) {
+			json_t *fj = field_json(&k->fields[j]);
+			json_t *titles = json_object_get(vt, k->fields[j].name);
+			if (fj && titles) /* what the UI shows for each enum value */
+				json_object_set(fj, "value_titles", titles);
+			json_array_append_new(fields, fj);
+		}
 		for (size_t j = 0; j < k->ntrans; j++) {
 			const mm_transition *t = &k->trans[j];
 			json_t *tj = json_pack("{s:s, s:o, s:s, s:o, s:b, s:b}", "name", t->name, "from",

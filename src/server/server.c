@@ -371,7 +371,8 @@ static void load_state_titles(mm_server *srv, const char *dir)
 {
 	const mm_schema *sc = mm_store_schema(srv->store);
 	srv->state_titles = json_object();
-	for (size_t i = 0; srv->state_titles && i < mm_schema_count(sc); i++) {
+	srv->value_titles = json_object();
+	for (size_t i = 0; srv->state_titles && srv->value_titles && i < mm_schema_count(sc); i++) {
 		const mm_kind *k = mm_schema_kind_at(sc, i);
 		json_error_t je;
 		char path[4096];
@@ -387,6 +388,26 @@ static void load_state_titles(mm_server *srv, const char *dir)
 				json_object_set(titles, v, t);
 		}
 		json_object_set_new(srv->state_titles, k->name, titles);
+		/* enum values with titles: {field: {value: {"ja", "en"}}} (a list's items under the list's name) */
+		json_t *vt = json_object(), *f;
+		json_array_foreach(json_object_get(doc, "fields"), j, f) {
+			const char *name = json_string_value(json_object_get(f, "name"));
+			json_t *vals = json_object_get(f, "values");
+			if (!vals)
+				vals = json_object_get(json_object_get(f, "items"), "values");
+			json_t *ft = json_object(), *v;
+			size_t m;
+			json_array_foreach(vals, m, v) {
+				const char *val = json_string_value(json_object_get(v, "value"));
+				json_t *t = json_object_get(v, "title");
+				if (val && json_is_object(t))
+					json_object_set(ft, val, t);
+			}
+			if (name && json_object_size(ft))
+				json_object_set(vt, name, ft);
+			json_decref(ft);
+		}
+		json_object_set_new(srv->value_titles, k->name, vt);
 		json_decref(doc);
 	}
 }
@@ -530,6 +551,7 @@ void mm_server_stop(mm_server *srv)
 	}
 	web_free(srv);
 	json_decref(srv->state_titles);
+	json_decref(srv->value_titles);
 	if (srv->key) {
 		sodium_memzero(srv->key, strlen(srv->key));
 		free(srv->key);

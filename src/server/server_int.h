@@ -31,6 +31,7 @@ struct mm_server {
 	char origin[320];
 	char location[340]; /* where the redirect listener sends everyone */
 	json_t *state_titles; /* kind -> {state: {"ja":..,"en":..}}, from the schema files */
+	json_t *value_titles; /* kind -> {field: {enum value: {"ja":..,"en":..}}}, from the schema files */
 	atomic_int inflight;
 	atomic_size_t body_bytes; /* request bodies buffered now, bounded by MM_HTTP_BODIES_MAX */
 	atomic_bool stopping;

@@ -220,7 +220,7 @@ try {
     await waitUntil((t) => document.querySelector('#sla-card .countdown').textContent !== t, t1, 3000);
     await page.goto(`${BASE}/#/kind/fault`);
     await page.locator('#records tbody tr').filter({ hasText: soon }).locator('.countdown').filter({ hasText: 'あと' }).waitFor();
-    await page.locator('#records tbody tr').filter({ hasText: late }).getByText('未達').waitFor();
+    await page.locator('#records tbody tr').filter({ hasText: late }).locator('.sla', { hasText: '未達' }).waitFor();
     await shot('fault-list-countdown');
     // English: the same words without colour
     await page.locator('#lang-switch').click();
@@ -344,7 +344,7 @@ try {
     const r = await get(`/record/${m}`);
     assert.equal(r.state, 'erasure-confirmed');
     const dl = await text('dl.fields');
-    for (const s of ['physical-destruction', ENG2, '住民情報課 佐藤', '媒体破砕機']) assert.ok(dl.includes(s), s);
+    for (const s of ['物理的破壊', ENG2, '住民情報課 佐藤', '媒体破砕機']) assert.ok(dl.includes(s), s);
     assert.equal(await text('#record-state'), '消去確認済');
     await shot('erasure-certificate');
   });

@@ -5,7 +5,7 @@
 // already applied; the server checks everything again.
 import { api, setCsrf, whenLoggedOut } from './api.js';
 import { $, clear, h } from './dom.js';
-import { currentLang, loadLang, setLang, t, title } from './i18n.js';
+import { currentLang, enumTitle, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
 import { resetCard } from './account.js';
 import { dueCard, dueCell, dueHead } from './countdown.js';
@@ -146,7 +146,7 @@ async function listView(kindName, params) {
   };
   const rows = data.items.map((r) => h('tr', {},
     h('td', {}, h('a', { href: `#/record/${r.id}` }, r.id)),
-    cols.map((f) => h('td', {}, r.data[f.name] ?? '')),
+    cols.map((f) => h('td', {}, valueText(f, r.data[f.name]))),
     h('td', {}, h('span', { class: `badge state-${r.state}` }, stateTitle(k, r.state))),
     dueCell(k, r),
     h('td', {}, r.updated.slice(0, 16).replace('T', ' '))));
@@ -173,7 +173,8 @@ async function listView(kindName, params) {
 function valueText(f, v) {
   if (v === undefined || v === null) return '';
   if (f && f.type === 'boolean') return v ? t('form.yes') : t('form.no');
-  if (Array.isArray(v)) return v.join(', ');
+  if (f && f.type === 'enum') return enumTitle(f, v);
+  if (Array.isArray(v)) return v.map((x) => (f && f.item && f.item.type === 'enum' ? enumTitle(f, x) : x)).join(', ');
   return String(v);
 }
 

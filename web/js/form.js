@@ -4,7 +4,7 @@
 // server's validation message shown beside the field it names.
 import { api } from './api.js';
 import { h } from './dom.js';
-import { t, title } from './i18n.js';
+import { enumTitle, t, title } from './i18n.js';
 
 function control(f, value, id) {
   const common = { id, name: f.name, required: f.required && f.type !== 'boolean', 'aria-describedby': `${id}-msg` };
@@ -22,7 +22,7 @@ function control(f, value, id) {
       return h('input', { ...common, type: 'datetime-local', value: value ? String(value).slice(0, 16) : '' });
     case 'enum':
       return h('select', common, h('option', { value: '' }, '—'),
-        (f.values || []).map((v) => h('option', { value: v, selected: v === value }, t(`enum.${v}`) === `enum.${v}` ? v : t(`enum.${v}`))));
+        (f.values || []).map((v) => h('option', { value: v, selected: v === value }, enumTitle(f, v))));
     case 'ref': {
       const sel = h('select', common, h('option', { value: '' }, '—'));
       api('GET', `/records/${f.ref}?limit=1000`).then((r) => {

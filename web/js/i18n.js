@@ -33,3 +33,11 @@ export function title(obj, fallback) {
   if (obj && typeof obj === 'object') return obj[lang] || obj.ja || obj.en || fallback;
   return fallback;
 }
+
+// What the UI shows for an enum value of field f: the schema's title for it, else the catalogue's, else the value.
+export function enumTitle(f, v) {
+  const own = f && f.value_titles && f.value_titles[v];
+  if (own) return title(own, String(v));
+  const key = `enum.${v}`;
+  return t(key) === key ? String(v) : t(key);
+}
