@@ -85,6 +85,15 @@ try {
     await login('mgr');
     await page.locator('main h1').filter({ hasText: 'ホーム' }).waitFor();
     for (const k of ['設置場所', '機器', '従事者']) assert.ok(await page.locator('#nav').getByText(k).count() >= 1, k);
+    // the kinds sit in menus of the header: closed at first, opened by Enter, closed by Escape
+    assert.deepEqual(await page.locator('#nav details.menu summary').allTextContents(), ['運用', '点検・保守', '台帳']);
+    const fault = page.locator('#nav a[href="#/kind/fault"]');
+    assert.equal(await fault.isVisible(), false);
+    await page.locator('#nav details.menu summary').first().focus();
+    await page.keyboard.press('Enter');
+    await fault.waitFor();
+    await page.keyboard.press('Escape');
+    await fault.waitFor({ state: 'hidden' });
     const cookies = await ctx.cookies(BASE);
     const c = cookies.find((x) => x.name === '__Host-mamori');
     assert.ok(c && c.httpOnly && c.secure && c.sameSite === 'Strict', 'session cookie flags');
@@ -216,6 +225,7 @@ try {
     await page.goto(`${BASE}/#/`);
     await page.locator('.grid .card').first().waitFor();
     await page.waitForTimeout((IDLE + 1.5) * 1000);
+    await page.locator('#nav details.menu summary').filter({ hasText: '台帳' }).click(); // the registers menu
     await page.locator('#nav a[href="#/kind/site"]').click();
     await page.locator('#login-form').waitFor();
     assert.ok((await text('#login-error')).includes('ログアウトしました'));

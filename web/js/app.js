@@ -41,6 +41,21 @@ function show(view) {
   main.focus({ preventScroll: true });
 }
 
+// Record kinds by the work they belong to, for the menus of the header.
+const NAV_GROUPS = [
+  ['work', ['work_request', 'visit', 'fault', 'security_incident', 'meeting_minutes']],
+  ['inspection', ['inspection_campaign', 'inspection_item', 'password_rotation', 'password_rotation_line', 'agent', 'restore_request']],
+  ['registers', ['site', 'asset', 'person', 'subcontract', 'confidential_material', 'material_handling', 'area_access']],
+];
+
+// Open menus close when the page changes, on Escape, and when the pointer goes elsewhere.
+function closeMenus(except) {
+  for (const d of document.querySelectorAll('#nav details.menu[open]')) if (d !== except) d.open = false;
+}
+document.addEventListener('click', (ev) => closeMenus(ev.target.closest && ev.target.closest('#nav details.menu')));
+document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeMenus(null); });
+window.addEventListener('hashchange', () => closeMenus(null));
+
 function renderChrome() {
   $('#brand').textContent = t('app.name');
   $('#skip-link').textContent = t('app.skip');
@@ -62,7 +77,17 @@ function renderChrome() {
   }
   nav.append(h('a', { href: '#/' }, t('nav.dashboard')));
   nav.append(h('a', { href: '#/compliance' }, t('nav.compliance')));
-  for (const k of schema.kinds) nav.append(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
+  // the record kinds, in a few menus a person can scan (a kind of a later schema lands in "other")
+  const groups = new Map(NAV_GROUPS.map(([g]) => [g, []]));
+  const rank = (k) => NAV_GROUPS.reduce((r, [, kinds]) => (kinds.includes(k.kind) ? kinds.indexOf(k.kind) : r), 99);
+  for (const k of [...schema.kinds].sort((a, b) => rank(a) - rank(b))) {
+    const g = (NAV_GROUPS.find(([, kinds]) => kinds.includes(k.kind)) || ['other'])[0];
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g).push(h('a', { href: `#/kind/${k.kind}` }, title(k.title, k.kind)));
+  }
+  for (const [g, links] of groups) {
+    if (links.length) nav.append(h('details', { class: 'menu' }, h('summary', {}, t(`nav.group.${g}`)), h('div', { class: 'menu-list' }, links)));
+  }
   nav.append(h('a', { href: '#/reports' }, t('nav.reports')));
   nav.append(h('a', { href: '#/users' }, t('nav.users')));
   nav.append(h('a', { href: '#/password' }, t('nav.password')));
