@@ -155,6 +155,7 @@ async function listView(kindName, params) {
   const query = new URLSearchParams({ q, state, sort, order, limit: String(PAGE), offset: String(offset) });
   const data = await api('GET', `/records/${kindName}?${query}`);
   const cols = k.fields.filter((f) => ['string', 'enum', 'date', 'integer', 'ref'].includes(f.type)).slice(0, 4);
+  const names = await refNames(cols.filter((f) => f.type === 'ref').map((f) => f.ref));
   const search = h('input', { id: 'list-q', type: 'search', value: q, 'aria-label': t('list.search') , placeholder: t('list.search') });
   const stateSel = h('select', { id: 'list-state', 'aria-label': t('list.state') },
     h('option', { value: '' }, t('list.all_states')),
@@ -171,7 +172,7 @@ async function listView(kindName, params) {
   };
   const rows = data.items.map((r) => h('tr', {},
     h('td', {}, h('a', { href: `#/record/${r.id}` }, r.id)),
-    cols.map((f) => h('td', {}, valueText(f, r.data[f.name]))),
+    cols.map((f) => h('td', {}, f.type === 'ref' && r.data[f.name] ? refLink(names, r.data[f.name]) : valueText(f, r.data[f.name]))),
     h('td', {}, h('span', { class: `badge state-${r.state}` }, stateTitle(k, r.state))),
     dueCell(k, r),
     h('td', {}, r.updated.slice(0, 16).replace('T', ' '))));
@@ -191,6 +192,36 @@ async function listView(kindName, params) {
       pendingNotice = t('import.done', { n: r.count, first: r.first, last: r.last });
       go({ offset: '0', sort: 'id', order: 'desc' });
     }) : null));
+}
+
+// ---- names of referenced records ----
+
+// id → a name a person recognises (name, title or summary), per kind, kept for half a minute.
+const refCache = new Map();
+async function refNames(kinds) {
+  const out = new Map();
+  await Promise.all([...new Set(kinds)].map(async (kind) => {
+    let c = refCache.get(kind);
+    if (!c || Date.now() - c.at > 30000) {
+      const names = new Map();
+      try {
+        const r = await api('GET', `/records/${kind}?limit=1000`);
+        for (const it of r.items) names.set(it.id, it.data.name || it.data.title || it.data.summary || it.id);
+      } catch (e) { /* no right to read that kind: ids are shown */ }
+      c = { at: Date.now(), names };
+      refCache.set(kind, c);
+    }
+    for (const [id, n] of c.names) out.set(id, n);
+  }));
+  return out;
+}
+
+// A link to a referenced record by its name; withId adds the id after it (detail views, for auditors).
+function refLink(names, id, withId = false) {
+  const n = names.get(id);
+  if (!n || n === id) return h('a', { href: `#/record/${id}` }, id);
+  const a = h('a', { href: `#/record/${id}`, title: id }, n);
+  return withId ? h('span', {}, a, ' ', h('span', { class: 'muted small' }, `(${id})`)) : a;
 }
 
 // ---- detail ----
@@ -213,6 +244,7 @@ async function detailView(id) {
   const r = await api('GET', `/record/${id}`);
   const k = kindOf(r.kind);
   const hist = await api('GET', `/record/${id}/history`);
+  const names = await refNames(k.fields.map((f) => f.ref || (f.item && f.item.ref)).filter(Boolean));
   const dl = h('dl', { class: 'fields' });
   for (const f of k.fields) {
     if (r.data[f.name] === undefined) continue;
@@ -220,7 +252,8 @@ async function detailView(id) {
     let dd;
     if (f.type === 'attachment') dd = h('a', { href: `/api/v1/attachments/${v}`, download: '' }, t('detail.download'));
     else if (k.restore_order && f.name === k.restore_order.order) dd = orderLink(r, v);
-    else if (f.type === 'ref') dd = h('a', { href: `#/record/${v}` }, v);
+    else if (f.type === 'ref') dd = refLink(names, v, true);
+    else if (f.type === 'list' && f.item && f.item.type === 'ref') dd = h('span', {}, v.flatMap((x, i) => [i ? '、' : '', refLink(names, x, true)]));
     else dd = valueText(f, v);
     dl.append(h('dt', {}, fieldTitle(f)), h('dd', {}, dd));
   }
