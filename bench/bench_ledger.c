@@ -203,14 +203,20 @@ int main(int argc, char **argv)
 	mm_verify_report rep;
 	/* warm the page cache once, then measure */
 	must(mm_ledger_verify(L, NULL, &rep, &err), &err);
-	t0 = mm_mono_ns();
-	int64_t c0 = cpu_ns();
-	if (mm_ledger_verify(L, NULL, &rep, &err) || !rep.ok) {
-		fprintf(stderr, "verify: %s %s\n", err.msg, rep.reason);
-		return 1;
+	/* the best of three: other jobs on a shared machine only ever slow a run down */
+	double vs = 1e300, vcpu = 1e300;
+	for (int r = 0; r < 3; r++) {
+		t0 = mm_mono_ns();
+		int64_t c0 = cpu_ns();
+		if (mm_ledger_verify(L, NULL, &rep, &err) || !rep.ok) {
+			fprintf(stderr, "verify: %s %s\n", err.msg, rep.reason);
+			return 1;
+		}
+		double w = secs(t0, mm_mono_ns()), c = (double)(cpu_ns() - c0) / 1e3 / (double)rep.entries;
+		vs = w < vs ? w : vs;
+		vcpu = c < vcpu ? c : vcpu;
 	}
-	double vs = secs(t0, mm_mono_ns());
-	printf("verify_cpu_us_per_entry=%.2f\n", (double)(cpu_ns() - c0) / 1e3 / (double)rep.entries);
+	printf("verify_cpu_us_per_entry=%.2f\n", vcpu);
 	printf("verify_entries=%llu\nentry_bytes=%zu\nverify_entries_per_s=%.0f\nverify_mb_per_s=%.1f\n",
 	       (unsigned long long)rep.entries, one.len, rep.entries / vs, rep.entries * (double)one.len / vs / 1e6);
 	mm_buf_release(&one);
