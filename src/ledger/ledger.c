@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,15 +37,18 @@ struct op {
 	mm_err *err;
 	int rc;
 	uint64_t seq;
-	bool done;
+	bool done; /* under mu */
+	sem_t wake; /* posted once: when done, or when this writer is to lead */
 	struct op *next;
 };
 
 struct mm_ledger {
 	sqlite3 *db;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_cond_t cv_enq; /* signalled when an operation is queued */
+	pthread_cond_t cv;     /* the leader role is free (for acquire) */
+	pthread_cond_t cv_enq; /* a waiting leader's queue reached want */
+	size_t acquirers;      /* threads waiting in acquire() */
+	size_t want;           /* how many queued operations the waiting leader waits for; SIZE_MAX: none */
 	struct op *head, *tail;
 	size_t qlen;
 	size_t last_batch; /* size of the previous batch: how many writers are active */
@@ -308,6 +312,7 @@ int mm_ledger_open(const char *path, const char *signer_path, mm_ledger **out, m
 	mm_ledger *l = calloc(1, sizeof *l);
 	if (!l)
 		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	l->want = SIZE_MAX;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	pthread_condattr_t ca;
@@ -411,16 +416,23 @@ static void undo_op(mm_ledger *l)
 	run_stmt(l, l->sp_release, NULL);
 }
 
+static int copy_entry(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err);
+
 /* Run one operation inside the open transaction. */
 static int run_op(mm_ledger *l, struct op *o)
 {
+	/*
+	 * A plain append writes one row with one statement, which SQLite
+	 * makes atomic by itself: only callbacks that write need a savepoint.
+	 */
+	bool sp = o->fn != copy_entry;
 	mm_entry e;
 	memset(&e, 0, sizeof e);
 	uint64_t seq = l->size + 1;
 	int64_t now = mm_now_ns();
 	int64_t t = now > l->last_time ? now : l->last_time; /* time never goes backwards */
 	int rc;
-	if ((rc = run_stmt(l, l->sp_begin, o->err)))
+	if (sp && (rc = run_stmt(l, l->sp_begin, o->err)))
 		return rc;
 	rc = o->fn(o->ctx, l->db, seq, t, &e, o->err);
 	if (rc)
@@ -452,9 +464,10 @@ static int run_op(mm_ledger *l, struct op *o)
 	l->size = seq;
 	l->last_time = t;
 	o->seq = seq;
-	return run_stmt(l, l->sp_release, o->err);
+	return sp ? run_stmt(l, l->sp_release, o->err) : MM_OK;
 undo:
-	undo_op(l);
+	if (sp)
+		undo_op(l);
 	return rc;
 }
 
@@ -558,8 +571,13 @@ static void run_batch(mm_ledger *l, struct op *batch)
 	if (!rc) {
 		for (struct op *o = batch; o; o = o->next) {
 			o->rc = o->n > 1 ? run_group(l, o) : run_op(l, o);
-			if (o->rc && l->acc.size != l->size) {
-				rc = o->rc; /* the accumulator is out of step: abandon the batch */
+			/*
+			 * The accumulator out of step, or SQLite rolled the whole
+			 * transaction back (it may on I/O errors and out of memory):
+			 * abandon the batch, or later operations would run outside it.
+			 */
+			if (o->rc && (l->acc.size != l->size || sqlite3_get_autocommit(l->db))) {
+				rc = o->rc;
 				txerr = *o->err;
 				break;
 			}
@@ -591,15 +609,36 @@ static void run_batch(mm_ledger *l, struct op *batch)
 	}
 }
 
-static void lead_until_done(mm_ledger *l, struct op *mine)
+/* Post each operation of a list; it may be gone the moment it is posted. */
+static void wake_all(struct op *o, const struct op *except)
 {
-	/* called with l->mu held */
-	while (!mine->done) {
-		if (l->writing) {
-			pthread_cond_wait(&l->cv, &l->mu);
-			continue;
-		}
-		l->writing = true;
+	while (o) {
+		struct op *next = o->next;
+		if (o != except)
+			sem_post(&o->wake);
+		o = next;
+	}
+}
+
+/*
+ * Give up the leader role (l->mu held): to a thread waiting in acquire(),
+ * else to the first queued operation's thread, else to whoever comes
+ * next. Returns the operation to post once l->mu is released, or NULL.
+ */
+static struct op *hand_off(mm_ledger *l)
+{
+	/* someone waiting in acquire() goes first, so a busy queue cannot starve proofs and checkpoints */
+	if (l->head && !l->acquirers)
+		return l->head; /* its thread wakes, finds its operation not done, and leads */
+	l->writing = false;
+	pthread_cond_broadcast(&l->cv);
+	return NULL;
+}
+
+/* Commit batches until mine is done, then hand the role on. Called with l->mu held, as the leader. */
+static void lead(mm_ledger *l, struct op *mine)
+{
+	for (;;) {
 		/*
 		 * Writers woken by the previous commit are re-queueing now: give them
 		 * a moment (bounded) so one commit carries them all instead of one.
@@ -612,9 +651,11 @@ static void lead_until_done(mm_ledger *l, struct op *mine)
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000;
 			}
+			l->want = l->last_batch;
 			while (l->qlen < l->last_batch)
 				if (pthread_cond_timedwait(&l->cv_enq, &l->mu, &until) != 0)
 					break;
+			l->want = SIZE_MAX;
 		}
 		struct op *batch = l->head, *last = batch;
 		size_t n = 1;
@@ -631,13 +672,18 @@ static void lead_until_done(mm_ledger *l, struct op *mine)
 		pthread_mutex_unlock(&l->mu);
 		run_batch(l, batch);
 		pthread_mutex_lock(&l->mu);
-		for (struct op *o = batch; o;) {
-			struct op *next = o->next;
+		for (struct op *o = batch; o; o = o->next)
 			o->done = true;
-			o = next;
+		struct op *heir = mine->done ? hand_off(l) : NULL;
+		pthread_mutex_unlock(&l->mu);
+		/* one post per finished writer: no herd on a shared condition variable */
+		wake_all(batch, mine);
+		if (mine->done) {
+			if (heir)
+				sem_post(&heir->wake);
+			return;
 		}
-		l->writing = false;
-		pthread_cond_broadcast(&l->cv);
+		pthread_mutex_lock(&l->mu); /* mine is further down a queue longer than one batch */
 	}
 }
 
@@ -654,6 +700,8 @@ int mm_ledger_submit_n(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, size_t n,
 		return mm_err_set(err, MM_ELIMIT, "%zu entries in one all-or-nothing write; 1..%u are allowed", n,
 				  MM_LEDGER_GROUP_MAX);
 	struct op o = {.fn = fn, .ctx = ctx, .n = n, .err = err ? err : &local};
+	if (sem_init(&o.wake, 0, 0) != 0)
+		return mm_err_set(o.err, MM_ENOMEM, "ledger: cannot make a semaphore: %s", strerror(errno));
 	pthread_mutex_lock(&l->mu);
 	if (l->tail)
 		l->tail->next = &o;
@@ -661,9 +709,23 @@ int mm_ledger_submit_n(mm_ledger *l, mm_ledger_apply_fn fn, void *ctx, size_t n,
 		l->head = &o;
 	l->tail = &o;
 	l->qlen++;
-	pthread_cond_signal(&l->cv_enq);
-	lead_until_done(l, &o);
-	pthread_mutex_unlock(&l->mu);
+	if (l->qlen >= l->want)
+		pthread_cond_signal(&l->cv_enq); /* the waiting leader has all it waits for */
+	bool leader = !l->writing;
+	l->writing = true;
+	if (!leader) {
+		pthread_mutex_unlock(&l->mu);
+		/* posted once: when done, or when the role of leader is handed to us */
+		while (sem_wait(&o.wake) != 0)
+			;
+		/* the post orders the leader's writes to o before this read */
+		leader = !o.done;
+		if (leader)
+			pthread_mutex_lock(&l->mu);
+	}
+	if (leader)
+		lead(l, &o);
+	sem_destroy(&o.wake);
 	if (seq)
 		*seq = o.seq;
 	return o.rc;
@@ -685,8 +747,10 @@ int mm_ledger_append(mm_ledger *l, const mm_entry *e, uint64_t *seq, mm_err *err
 static void acquire(mm_ledger *l)
 {
 	pthread_mutex_lock(&l->mu);
+	l->acquirers++;
 	while (l->writing)
 		pthread_cond_wait(&l->cv, &l->mu);
+	l->acquirers--;
 	l->writing = true;
 	pthread_mutex_unlock(&l->mu);
 }
@@ -694,9 +758,10 @@ static void acquire(mm_ledger *l)
 static void release(mm_ledger *l)
 {
 	pthread_mutex_lock(&l->mu);
-	l->writing = false;
-	pthread_cond_broadcast(&l->cv);
+	struct op *heir = hand_off(l);
 	pthread_mutex_unlock(&l->mu);
+	if (heir)
+		sem_post(&heir->wake);
 }
 
 int mm_ledger_checkpoint(mm_ledger *l, bool force, mm_buf *out, mm_err *err)

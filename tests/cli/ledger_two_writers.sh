@@ -7,6 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 writer="$MM_BIN/tests/crash_writer"
 db=$T/m.db
+a= b=
+# a failing check must not leave the writers running (they write forever)
+trap 'rc_=$?; set +e; kill -9 $a $b 2>/dev/null; (exit $rc_); cleanup' EXIT
 expect_rc 0 "$MAMORI" init --db "$db"
 : >"$T/acked"
 for round in 1 2 3; do

@@ -405,6 +405,74 @@ static void test_old_format_refused(void **state)
 	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
 }
 
+/* SQLite's allocator, failing the Nth allocation from arming on (once, or from then on). */
+static sqlite3_mem_methods orig_mem;
+static long countdown = -1;
+static bool persistent, fired;
+
+static bool fault_now(void)
+{
+	if (countdown < 0)
+		return false;
+	if (fired)
+		return persistent;
+	if (--countdown == 0)
+		return fired = true;
+	return false;
+}
+
+static void *f_malloc(int n) { return fault_now() ? NULL : orig_mem.xMalloc(n); }
+static void *f_realloc(void *p, int n) { return fault_now() ? NULL : orig_mem.xRealloc(p, n); }
+
+/*
+ * A plain append runs without a savepoint (its one INSERT is atomic by
+ * itself): fail every allocation of an append in turn, once and from then
+ * on, and check it happened exactly when it said so and the ledger verifies.
+ */
+static void test_append_fault_loop(void **state)
+{
+	(void)state;
+	mm_err err;
+	mm_ledger *l;
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
+	mm_entry e = {0};
+	mm_entry_set(&e.kind, &e.kind_len, "test.fault");
+	mm_entry_set(&e.actor, &e.actor_len, "writer");
+	for (int pers = 0; pers < 2; pers++) {
+		bool met = true;
+		long refused = 0;
+		for (long n = 1; met && n < 2000; n++) {
+			uint64_t before = mm_ledger_size(l), seq = 0;
+			fired = false;
+			persistent = pers;
+			countdown = n;
+			int rc = mm_ledger_append(l, &e, &seq, &err);
+			met = fired;
+			countdown = -1;
+			uint64_t after = mm_ledger_size(l);
+			if (rc == MM_OK) {
+				assert_int_equal(seq, before + 1);
+				assert_int_equal(after, before + 1);
+			} else {
+				assert_int_equal(after, before);
+				refused++;
+			}
+			/* the next append works and lands right after what is really stored */
+			assert_int_equal(mm_ledger_append(l, &e, &seq, &err), MM_OK);
+			assert_int_equal(seq, after + 1);
+		}
+		assert_false(met); /* the loop ran until an append met no fault */
+		assert_true(refused > 0); /* and the faults did reach the append */
+	}
+	mm_verify_report rep;
+	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
+	if (!rep.ok)
+		print_error("%s\n", rep.reason);
+	assert_true(rep.ok);
+	assert_int_equal(rep.entries, mm_ledger_size(l));
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+}
+
 static void test_wrong_key_refused(void **state)
 {
 	(void)state;
@@ -429,12 +497,20 @@ int main(void)
 {
 	if (mm_crypto_init() != MM_OK)
 		return 1;
+	sqlite3_mem_methods m;
+	sqlite3_config(SQLITE_CONFIG_GETMALLOC, &orig_mem);
+	m = orig_mem;
+	m.xMalloc = f_malloc;
+	m.xRealloc = f_realloc;
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entry_roundtrip_and_refusals),
 		cmocka_unit_test(test_group_commit_and_verify),
 		cmocka_unit_test(test_verify_chunks_and_stored_nodes),
 		cmocka_unit_test(test_merkle_push_subtree),
 		cmocka_unit_test(test_old_format_refused),
+		cmocka_unit_test(test_append_fault_loop),
 		cmocka_unit_test(test_wrong_key_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
