@@ -174,10 +174,11 @@ static void *agent_main(void *arg)
 						  "application/vnd.mamori.agent-report", a->env[k].p, a->env[k].len, &raw,
 						  &r, &e);
 			bool not_sent = rc && (strstr(e.msg, "handshake failed") || strstr(e.msg, "cannot connect"));
-			if (!not_sent || attempt == 5)
+			if (!not_sent || attempt == 8)
 				break;
 			a->retries++;
-			struct timespec ts = {0, 20000000L << attempt};
+			long ms = attempt < 6 ? 20L << attempt : 1000; /* 20 ms doubling, then every second */
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
 		}
 		a->lat_ns[k] = mm_mono_ns() - t0;
