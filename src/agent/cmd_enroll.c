@@ -56,11 +56,12 @@ int agent_cmd_enroll(int argc, char **argv)
 	uint8_t secret[MM_LINK_SECRET_LEN], pk[MM_ED25519_PK_LEN], sig[MM_ED25519_SIG_LEN];
 	char host[MM_LINK_HOSTNAME_MAX + 1] = "", pkhex[2 * MM_ED25519_PK_LEN + 1], sighex[2 * MM_ED25519_SIG_LEN + 1];
 	char *body = NULL;
-	json_t *resp = NULL;
 	mm_buf raw;
 	mm_buf_init(&raw, MM_LINK_RESPONSE_MAX);
 	int rc = AGENT_USAGE;
-	if (mm_link_url_parse(server, &u, &e) || mm_link_token_parse(token, st.pin, secret, &e))
+	int bad = mm_link_url_parse(server, &u, &e) || mm_link_token_parse(token, st.pin, secret, &e);
+	mm_wipe(secret, sizeof secret); /* the agent needs only the pin; the server checks the secret */
+	if (bad)
 		goto out_err;
 	char keypath[4200];
 	snprintf(keypath, sizeof keypath, "%s/agent.key", dir);
@@ -68,7 +69,6 @@ int agent_cmd_enroll(int argc, char **argv)
 		mm_err_set(&e, MM_EEXIST, "%s: already enrolled (use a new --state directory)", dir);
 		goto out_err;
 	}
-	mm_wipe(secret, sizeof secret);
 	if (agent_opt(&a, "hostname"))
 		snprintf(host, sizeof host, "%s", agent_opt(&a, "hostname"));
 	else if (gethostname(host, sizeof host) != 0)
@@ -94,34 +94,23 @@ int agent_cmd_enroll(int argc, char **argv)
 		print_refusal(&r);
 		goto out;
 	}
-	json_error_t je;
-	resp = json_loadb((const char *)r.body, r.body_len, JSON_REJECT_DUPLICATES, &je);
-	const char *agent = json_string_value(json_object_get(resp, "agent"));
-	const char *asset = json_string_value(json_object_get(resp, "asset"));
-	const char *tenant = json_string_value(json_object_get(resp, "tenant"));
-	const char *key = json_string_value(json_object_get(resp, "server_key"));
-	uint8_t server_key[MM_ED25519_PK_LEN + 8];
-	size_t klen = 0;
-	if (!mm_link_id_valid(agent, MM_ID_MAX) || !mm_link_id_valid(asset, MM_ID_MAX) || !tenant ||
-	    (tenant[0] && !mm_link_id_valid(tenant, MM_TENANT_MAX)) || !key ||
-	    !mm_base64_decode(key, strlen(key), server_key, sizeof server_key, &klen) || klen != MM_ED25519_PK_LEN) {
-		mm_err_set(&e, MM_EINVAL, "the server's enrollment answer lacks agent, asset, tenant or server_key");
+	mm_link_enroll_reply rep;
+	if (mm_link_enroll_reply_parse(r.body, r.body_len, &rep, &e))
 		goto out_err;
-	}
 	snprintf(st.server, sizeof st.server, "%s", server);
-	snprintf(st.agent, sizeof st.agent, "%s", agent);
-	snprintf(st.asset, sizeof st.asset, "%s", asset);
-	snprintf(st.tenant, sizeof st.tenant, "%s", tenant);
-	if (mm_link_state_create(dir, &st, server_key, &e))
+	memcpy(st.agent, rep.agent, sizeof st.agent);
+	memcpy(st.asset, rep.asset, sizeof st.asset);
+	memcpy(st.tenant, rep.tenant, sizeof st.tenant);
+	if (mm_link_state_create(dir, &st, rep.server_key, &e))
 		goto out_err;
-	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", agent, asset, dir, dir);
+	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", rep.agent, rep.asset, dir,
+	       dir);
 	rc = AGENT_OK;
 	goto out;
 out_err:
 	rc = agent_report(&e);
 out:
 	mm_link_state_wipe(&st);
-	json_decref(resp);
 	free(body);
 	mm_buf_release(&raw);
 	return rc;
