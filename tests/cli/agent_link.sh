@@ -252,6 +252,12 @@ sed 's/ord-1/ord-2/' "$T/ord.body" >"$T/ord2.body"
 expect_rc 2 "$A" fim restore --order "$T/ord2.order" --protect "$T/www" --state "$T/fim" --order-key "$T/s2/server.pub"
 expect_err "signature does not verify"
 
+# the pin holds on every run, not only at enrollment
+cp -r "$T/s2" "$T/s2pin"
+jq '.pin = "0000000000000000000000000000000000000000000000000000000000000000"' "$T/s2/link.json" >"$T/s2pin/link.json"
+expect_rc 2 "$A" run --state "$T/s2pin" --root "$H/compliant" --site "$H/site.yaml"
+expect_err "not the one the enrollment token pinned"
+
 # ---- run without enrollment or with bad state ----
 expect_rc 2 "$A" run --state "$T/nothing" --root "$H/compliant"
 expect_err "not an enrolled agent state"
@@ -259,6 +265,11 @@ expect_rc 2 "$A" run --root "$H/compliant"
 expect_err "--state"
 
 stop_server
+# an unreachable server: exit 2 naming it; the counter used is never used again
+c0=$(cat "$T/s1/counter")
+expect_rc 2 "$A" run --state "$T/s1" --root "$H/compliant" --site "$H/site.yaml"
+expect_err "cannot connect to 127.0.0.1 port $PORT"
+expect_eq "$(cat "$T/s1/counter")" "$((c0 + 1))" "counter after a failed upload"
 # the server ran clean (sanitizer builds report leaks and errors on its stderr)
 ! grep -q "Sanitizer" "$T/serve.err" || { cat "$T/serve.err"; fail "the server reported a sanitizer error"; }; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"
