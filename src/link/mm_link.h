@@ -213,9 +213,20 @@ typedef struct mm_link_state {
 	uint64_t counter;              /* the last counter used */
 } mm_link_state;
 
-/* Write a new state into dir (created 0700 if missing); refuses if an agent.key is there. */
+/*
+ * Write a new state into dir (created 0700 if missing); refuses if an
+ * agent.key is there, unless it is this state's own key (the second step
+ * of an offline enrollment). server may be "" (an agent that only writes bundles).
+ */
 int mm_link_state_create(const char *dir, const mm_link_state *st, const uint8_t server_key[MM_ED25519_PK_LEN],
 			 mm_err *err) MM_MUST_USE;
+/*
+ * Offline enrollment, first step: keep st's key (agent.key) and the pin
+ * (pending.json) in dir; refuses if a key is there. Second step:
+ * mm_link_state_pending reads them back (sk and pin of st).
+ */
+int mm_link_state_begin(const char *dir, const mm_link_state *st, mm_err *err) MM_MUST_USE;
+int mm_link_state_pending(const char *dir, mm_link_state *st, mm_err *err) MM_MUST_USE;
 /* Read the state of dir; errors name the file. */
 int mm_link_state_load(const char *dir, mm_link_state *st, mm_err *err) MM_MUST_USE;
 /* Take the next counter and persist it durably before it is used (a crash never reuses one). */
