@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 N=${MM_BENCH_AGENTS:-200}
 K=${MM_BENCH_REPORTS:-5}
-THREADS=${MM_BENCH_SERVER_THREADS:-8}
+THREADS=${MM_BENCH_SERVER_THREADS:-4}
 [ -x "$build/src/cli/mamori" ] && [ -x "$build/bench/bench_agents" ] && [ -x "$build/src/agent/mamori-agent" ] || {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$build" -j2 --target mamori mamori-agent bench_agents
@@ -25,6 +25,7 @@ work=$(mktemp -d /var/tmp/mamori-bench-agents.XXXXXX)
 SERVER= NGINX=
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; [ -n "$NGINX" ] && kill $NGINX 2>/dev/null; rm -rf "$work"' EXIT
 ulimit -n 4096 2>/dev/null || true
+load0=$(cut -d' ' -f1 /proc/loadavg)
 
 # a real report: the agent's check of the compliant fixture host
 MAMORI_NOW=1763337600 "$build/src/agent/mamori-agent" check --root tests/fixtures/hosts/compliant \
@@ -106,7 +107,7 @@ row() { # label result
 }
 section=$(cat <<MD
 <!-- agents:begin -->
-## Agent report ingest (issue 7, bench/agents.sh) — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu, load average $load at the end
+## Agent report ingest (issue 7, bench/agents.sh) — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu, load average $load0 at the start and $load at the end
 
 $N simulated agents (threads of \`bench_agents\`, each enrolled over HTTPS with its own one-time token
 and Ed25519 key) start together and upload $K signed reports each ($(f "$m2" bytes) B envelopes around the
@@ -129,8 +130,12 @@ Target (DESIGN.md): ≥ 1,000 reports/s. What bounds it: one ingest, alone, take
 file and of its directory before its ledger entry, and the attachment and the agent update are two
 ledger commits — so the rate comes from how many ingests overlap (the server's threads; the ledger
 groups concurrent commits) and from the TLS handshake each report costs on the shared two cores
-(the nginx row is that cost alone).
+(the nginx row is that cost alone, and with the load average above it also shows how much of the two
+cores the other jobs on this machine left to this run). Server threads above a few are not useful as configured: libmicrohttpd divides the
+connection limit (\`MM_HTTP_CONNECTIONS_MAX\`, 512) among its worker threads, and with 8 or 32 threads
+bursts of 200 connects were turned away in trial runs (the client retries them and counts the retries).
 
+Run: \`bench/agents.sh [BUILD_DIR]\` (MM_BENCH_AGENTS, MM_BENCH_REPORTS, MM_BENCH_SERVER_THREADS).
 Raw output of this run:
 
     mamori default threads: $m2
@@ -138,8 +143,6 @@ Raw output of this run:
     in-process, $N threads: $local_run
     in-process, 1 thread:   $local1
     nginx:                  $peer
- Run: \`bench/agents.sh [BUILD_DIR]\` (MM_BENCH_AGENTS, MM_BENCH_REPORTS,
-MM_BENCH_SERVER_THREADS).
 <!-- agents:end -->
 MD
 )

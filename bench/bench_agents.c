@@ -174,10 +174,11 @@ static void *agent_main(void *arg)
 						  "application/vnd.mamori.agent-report", a->env[k].p, a->env[k].len, &raw,
 						  &r, &e);
 			bool not_sent = rc && (strstr(e.msg, "handshake failed") || strstr(e.msg, "cannot connect"));
-			if (!not_sent || attempt == 5)
+			if (!not_sent || attempt == 8)
 				break;
 			a->retries++;
-			struct timespec ts = {0, 20000000L << attempt};
+			long ms = attempt < 6 ? 20L << attempt : 1000; /* 20 ms doubling, then every second */
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
 		}
 		a->lat_ns[k] = mm_mono_ns() - t0;
@@ -310,6 +311,30 @@ static int local(const char *db, const char *schema, uint64_t n, uint64_t k, con
 		return die("site", &e);
 	char site_id[MM_ID_MAX + 1];
 	snprintf(site_id, sizeof site_id, "%s", w.id);
+	/* MM_BENCH_ITEMS: that many open automated inspection items of another asset, which every ingest looks past */
+	uint64_t items = 0;
+	const char *ie = getenv("MM_BENCH_ITEMS");
+	if (ie && !mm_parse_u64(ie, 1000000, &items))
+		return die("MM_BENCH_ITEMS is not a number", NULL);
+	if (items) {
+		char json[512], other[MM_ID_MAX + 1], camp[MM_ID_MAX + 1];
+		snprintf(json, sizeof json, "{\"name\":\"other\",\"site\":\"%s\",\"class\":\"terminal\"}", site_id);
+		if (mm_store_create(s, &who, "asset", json, strlen(json), NULL, &w, &e))
+			return die("asset", &e);
+		snprintf(other, sizeof other, "%s", w.id);
+		snprintf(json, sizeof json, "{\"title\":\"bench\",\"fiscal_year\":2026}");
+		if (mm_store_create(s, &who, "inspection_campaign", json, strlen(json), NULL, &w, &e))
+			return die("campaign", &e);
+		snprintf(camp, sizeof camp, "%s", w.id);
+		for (uint64_t i = 0; i < items; i++) {
+			snprintf(json, sizeof json,
+				 "{\"campaign\":\"%s\",\"asset\":\"%s\",\"target\":\"terminal\",\"item_no\":%llu,"
+				 "\"item\":\"x\",\"method\":\"automated\"}",
+				 camp, other, (unsigned long long)(i % 16 + 1));
+			if (mm_store_create(s, &who, "inspection_item", json, strlen(json), NULL, &w, &e))
+				return die("item", &e);
+		}
+	}
 	struct local *l = calloc(n, sizeof *l);
 	mm_buf *env = calloc(n * k, sizeof *env);
 	int64_t *lat = calloc(n * k, sizeof *lat);

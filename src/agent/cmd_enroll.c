@@ -18,8 +18,48 @@
 
 static const char usage_text[] =
 	"usage: mamori-agent enroll --server https://HOST:PORT --token TOKEN --state DIR [--hostname NAME]\n"
+	"       mamori-agent enroll --token TOKEN --state DIR --request FILE [--hostname NAME]   (offline, 1)\n"
+	"       mamori-agent enroll --state DIR --reply FILE [--server https://HOST:PORT]     (offline, 2)\n"
 	"Registers this machine's new key for the asset the token names (`mamori enroll-token`).\n"
+	"Offline: carry the request FILE to `mamori import --reply REPLY`, and REPLY back.\n"
 	"Exit: 0 enrolled, 2 refused or error (nothing is kept).\n";
+
+/* Offline, second step: the server's reply (from `mamori import --reply`) completes the state. */
+static int enroll_reply(const char *dir, const char *reply, const char *server)
+{
+	mm_err e;
+	mm_err_clear(&e);
+	mm_link_state st;
+	mm_link_enroll_reply rep;
+	mm_link_url u;
+	mm_buf b;
+	mm_buf_init(&b, MM_LINK_RESPONSE_MAX);
+	int rc = AGENT_USAGE;
+	char path[4200];
+	if ((server && mm_link_url_parse(server, &u, &e)) || mm_link_state_pending(dir, &st, &e) ||
+	    mm_file_read(reply, MM_LINK_RESPONSE_MAX, &b, &e) ||
+	    mm_link_enroll_reply_parse(b.p ? b.p : (const uint8_t *)"", b.len, &rep, &e)) {
+		rc = agent_report(&e);
+		goto out;
+	}
+	snprintf(st.server, sizeof st.server, "%s", server ? server : "");
+	memcpy(st.agent, rep.agent, sizeof st.agent);
+	memcpy(st.asset, rep.asset, sizeof st.asset);
+	memcpy(st.tenant, rep.tenant, sizeof st.tenant);
+	if (mm_link_state_create(dir, &st, rep.server_key, &e)) {
+		rc = agent_report(&e);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/pending.json", dir);
+	(void)unlink(path);
+	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", rep.agent, rep.asset, dir,
+	       dir);
+	rc = AGENT_OK;
+out:
+	mm_link_state_wipe(&st);
+	mm_buf_release(&b);
+	return rc;
+}
 
 /* The server's refusal as "code: detail", from a JSON error body. */
 static void print_refusal(const mm_link_response *r)
@@ -37,7 +77,7 @@ static void print_refusal(const mm_link_response *r)
 int agent_cmd_enroll(int argc, char **argv)
 {
 	agent_args a;
-	if (agent_parse(&a, argc - 1, argv + 1, "server: token: state: hostname: help") != AGENT_OK)
+	if (agent_parse(&a, argc - 1, argv + 1, "server: token: state: hostname: request: reply: help") != AGENT_OK)
 		return AGENT_USAGE;
 	if (agent_flag(&a, "help")) {
 		fputs(usage_text, stdout);
@@ -46,8 +86,12 @@ int agent_cmd_enroll(int argc, char **argv)
 	const char *server = agent_opt(&a, "server"), *token = agent_opt(&a, "token"), *dir = agent_opt(&a, "state");
 	if (a.npos)
 		return agent_error("unexpected argument '%s'", a.pos[0]);
-	if (!server || !token || !dir)
-		return agent_error("--server, --token and --state are required");
+	const char *request = agent_opt(&a, "request"), *reply = agent_opt(&a, "reply");
+	if (dir && reply && !token && !request)
+		return enroll_reply(dir, reply, server);
+	if (!token || !dir || (!server == !request))
+		return agent_error("give --token and --state, and either --server (online) or --request FILE (offline);"
+				   " or --state with --reply FILE");
 	mm_err e;
 	mm_err_clear(&e);
 	mm_link_url u;
@@ -56,11 +100,12 @@ int agent_cmd_enroll(int argc, char **argv)
 	uint8_t secret[MM_LINK_SECRET_LEN], pk[MM_ED25519_PK_LEN], sig[MM_ED25519_SIG_LEN];
 	char host[MM_LINK_HOSTNAME_MAX + 1] = "", pkhex[2 * MM_ED25519_PK_LEN + 1], sighex[2 * MM_ED25519_SIG_LEN + 1];
 	char *body = NULL;
-	json_t *resp = NULL;
 	mm_buf raw;
 	mm_buf_init(&raw, MM_LINK_RESPONSE_MAX);
 	int rc = AGENT_USAGE;
-	if (mm_link_url_parse(server, &u, &e) || mm_link_token_parse(token, st.pin, secret, &e))
+	int bad = (server && mm_link_url_parse(server, &u, &e)) || mm_link_token_parse(token, st.pin, secret, &e);
+	mm_wipe(secret, sizeof secret); /* the agent needs only the pin; the server checks the secret */
+	if (bad)
 		goto out_err;
 	char keypath[4200];
 	snprintf(keypath, sizeof keypath, "%s/agent.key", dir);
@@ -68,7 +113,6 @@ int agent_cmd_enroll(int argc, char **argv)
 		mm_err_set(&e, MM_EEXIST, "%s: already enrolled (use a new --state directory)", dir);
 		goto out_err;
 	}
-	mm_wipe(secret, sizeof secret);
 	if (agent_opt(&a, "hostname"))
 		snprintf(host, sizeof host, "%s", agent_opt(&a, "hostname"));
 	else if (gethostname(host, sizeof host) != 0)
@@ -86,6 +130,15 @@ int agent_cmd_enroll(int argc, char **argv)
 		mm_err_set(&e, MM_ENOMEM, "out of memory");
 		goto out_err;
 	}
+	if (request) { /* offline: keep the key and the pin, hand over the request */
+		if (mm_link_state_begin(dir, &st, &e) ||
+		    mm_file_write_atomic(request, body, strlen(body), 0644, false, &e))
+			goto out_err;
+		printf("wrote the enrollment request to %s; import it on the server with `mamori import --reply REPLY`,"
+		       " then run `mamori-agent enroll --state %s --reply REPLY`\n", request, dir);
+		rc = AGENT_OK;
+		goto out;
+	}
 	mm_link_response r;
 	if (mm_link_http_request(&u, st.pin, "POST", "/api/v1/agent/enroll", "application/json", body, strlen(body),
 				 &raw, &r, &e))
@@ -94,34 +147,23 @@ int agent_cmd_enroll(int argc, char **argv)
 		print_refusal(&r);
 		goto out;
 	}
-	json_error_t je;
-	resp = json_loadb((const char *)r.body, r.body_len, JSON_REJECT_DUPLICATES, &je);
-	const char *agent = json_string_value(json_object_get(resp, "agent"));
-	const char *asset = json_string_value(json_object_get(resp, "asset"));
-	const char *tenant = json_string_value(json_object_get(resp, "tenant"));
-	const char *key = json_string_value(json_object_get(resp, "server_key"));
-	uint8_t server_key[MM_ED25519_PK_LEN + 8];
-	size_t klen = 0;
-	if (!mm_link_id_valid(agent, MM_ID_MAX) || !mm_link_id_valid(asset, MM_ID_MAX) || !tenant ||
-	    (tenant[0] && !mm_link_id_valid(tenant, MM_TENANT_MAX)) || !key ||
-	    !mm_base64_decode(key, strlen(key), server_key, sizeof server_key, &klen) || klen != MM_ED25519_PK_LEN) {
-		mm_err_set(&e, MM_EINVAL, "the server's enrollment answer lacks agent, asset, tenant or server_key");
+	mm_link_enroll_reply rep;
+	if (mm_link_enroll_reply_parse(r.body, r.body_len, &rep, &e))
 		goto out_err;
-	}
 	snprintf(st.server, sizeof st.server, "%s", server);
-	snprintf(st.agent, sizeof st.agent, "%s", agent);
-	snprintf(st.asset, sizeof st.asset, "%s", asset);
-	snprintf(st.tenant, sizeof st.tenant, "%s", tenant);
-	if (mm_link_state_create(dir, &st, server_key, &e))
+	memcpy(st.agent, rep.agent, sizeof st.agent);
+	memcpy(st.asset, rep.asset, sizeof st.asset);
+	memcpy(st.tenant, rep.tenant, sizeof st.tenant);
+	if (mm_link_state_create(dir, &st, rep.server_key, &e))
 		goto out_err;
-	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", agent, asset, dir, dir);
+	printf("enrolled as agent %s for asset %s; state in %s (server key: %s/server.pub)\n", rep.agent, rep.asset, dir,
+	       dir);
 	rc = AGENT_OK;
 	goto out;
 out_err:
 	rc = agent_report(&e);
 out:
 	mm_link_state_wipe(&st);
-	json_decref(resp);
 	free(body);
 	mm_buf_release(&raw);
 	return rc;

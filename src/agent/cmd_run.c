@@ -94,7 +94,11 @@ int agent_cmd_run(int argc, char **argv)
 	if (mm_link_state_load(dir, &st, &e))
 		goto out_err;
 	loaded = true;
-	if (mm_link_url_parse(st.server, &u, &e) || make_report(&a, &st, &report, &pass, &e))
+	if (!bundle && !st.server[0]) {
+		mm_err_set(&e, MM_EINVAL, "%s: this agent was enrolled offline and knows no server: give --bundle FILE", dir);
+		goto out_err;
+	}
+	if ((!bundle && mm_link_url_parse(st.server, &u, &e)) || make_report(&a, &st, &report, &pass, &e))
 		goto out_err;
 	/* the counter is persisted before it is used: a crash after sending never reuses it */
 	if (mm_link_state_next(dir, &st, &e))

@@ -6,6 +6,7 @@
  * accepted with failures, 2 refused (the code and reason are printed) or error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -14,9 +15,60 @@
 #include "store/mm_store.h"
 #include "base/banned.h"
 
-static const char usage[] = "usage: mamori import --db FILE BUNDLE\n"
-			    "Ingests a signed report bundle written by `mamori-agent run --bundle`.\n"
-			    "Exit: 0 accepted (all checks passed), 1 accepted with failures, 2 refused or error.\n";
+static const char usage[] =
+	"usage: mamori import --db FILE BUNDLE\n"
+	"       mamori import --db FILE REQUEST --reply REPLY\n"
+	"Ingests a signed report bundle written by `mamori-agent run --bundle`, or enrolls an agent\n"
+	"offline from the request of `mamori-agent enroll --request` (the reply goes back to the agent).\n"
+	"Exit: 0 accepted (all checks passed) or enrolled, 1 accepted with failures, 2 refused or error.\n";
+
+/* An offline enrollment: the same checks as POST /api/v1/agent/enroll, the reply written to a file. */
+static int import_enrollment(mm_store *s, const char *path, const mm_buf *b, const char *reply)
+{
+	mm_link_enroll_req q;
+	mm_link_result r;
+	mm_err err;
+	mm_err_clear(&err);
+	int rc = CLI_USAGE;
+	mm_buf key;
+	mm_buf_init(&key, 128);
+	char *text = NULL;
+	if (mm_link_enroll_req_parse(b->p, b->len, &q, &err)) {
+		fprintf(stderr, "mamori: error: %s: %s\n", path, err.msg);
+		goto out;
+	}
+	int e = mm_link_enroll(s, q.token, q.pk, q.sig, q.hostname[0] ? q.hostname : NULL, &r, &err);
+	mm_wipe(q.token, sizeof q.token);
+	if (e) {
+		rc = cli_report(&err);
+		goto out;
+	}
+	if (r.code) {
+		fprintf(stderr, "mamori: error: %s: refused (%s): %s\n", path, r.code, r.reason);
+		goto out;
+	}
+	json_t *o = NULL;
+	if (!mm_base64_encode(r.server_key, sizeof r.server_key, &key))
+		o = json_pack("{s:s, s:s, s:s, s:s}", "agent", r.agent, "asset", r.asset, "tenant", r.tenant, "server_key",
+			      (const char *)key.p);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text) {
+		rc = cli_error("out of memory");
+		goto out;
+	}
+	if (mm_file_write_atomic(reply, text, strlen(text), 0644, false, &err)) {
+		rc = cli_report(&err);
+		goto out;
+	}
+	printf("enrolled agent %s for asset %s; give %s to the agent (`mamori-agent enroll --reply`)\n", r.agent,
+	       r.asset, reply);
+	rc = CLI_OK;
+out:
+	free(text);
+	mm_buf_release(&key);
+	return rc;
+}
 
 int cmd_import(int argc, char **argv)
 {
@@ -25,13 +77,13 @@ int cmd_import(int argc, char **argv)
 		return CLI_OK;
 	}
 	cli_args a;
-	if (cli_parse(&a, argc - 1, argv + 1, "db:"))
+	if (cli_parse(&a, argc - 1, argv + 1, "db: reply:"))
 		return CLI_USAGE;
 	const char *db = cli_need(&a, "db");
 	if (!db)
 		return CLI_USAGE;
 	if (a.npos != 1)
-		return cli_error("import: give exactly one BUNDLE file");
+		return cli_error("import: give exactly one BUNDLE (or enrollment REQUEST) file");
 	mm_err err;
 	mm_err_clear(&err);
 	mm_buf b;
@@ -47,6 +99,20 @@ int cmd_import(int argc, char **argv)
 	}
 	if (cli_schema_dir(dir, sizeof dir)) {
 		rc = CLI_USAGE;
+		goto out;
+	}
+	bool request = b.len && b.p[0] == '{'; /* a bundle starts with its magic, a request is JSON */
+	if (request != (cli_opt(&a, "reply") != NULL)) {
+		rc = cli_error(request ? "%s: an enrollment request: give --reply FILE for the answer to the agent"
+				       : "%s: --reply is only for enrollment requests",
+			       a.pos[0]);
+		goto out;
+	}
+	if (request) {
+		if (mm_store_open(db, dir, MM_STORE_WRITE, &s, &err) || mm_ops_install(s, NULL, &ops, &err))
+			rc = cli_report(&err);
+		else
+			rc = import_enrollment(s, a.pos[0], &b, cli_opt(&a, "reply"));
 		goto out;
 	}
 	mm_link_result r;

@@ -276,7 +276,7 @@ int mm_link_http_request(const mm_link_url *u, const uint8_t pin[MM_SHA256_LEN],
 	if ((rc = dial(u, &fd, err)))
 		goto out;
 	if ((g = gnutls_certificate_allocate_credentials(&cred)) < 0 || (g = gnutls_init(&s, GNUTLS_CLIENT)) < 0 ||
-	    (g = gnutls_set_default_priority(s)) < 0 ||
+	    (g = gnutls_priority_set_direct(s, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", NULL)) < 0 ||
 	    (g = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0) {
 		rc = mm_err_set(err, MM_ECRYPTO, "TLS setup: %s", gnutls_strerror(g));
 		goto out;

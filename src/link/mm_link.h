@@ -78,6 +78,33 @@ void mm_link_enroll_sign(const char *token, const uint8_t sk[MM_ED25519_SK_LEN],
 bool mm_link_enroll_verify(const char *token, const uint8_t pk[MM_ED25519_PK_LEN],
 			   const uint8_t sig[MM_ED25519_SIG_LEN]);
 
+/* ---- the enrollment request and reply (JSON) ---- */
+
+typedef struct mm_link_enroll_req {
+	char token[256];                 /* as sent; its syntax is checked by mm_link_enroll */
+	uint8_t pk[MM_ED25519_PK_LEN];
+	uint8_t sig[MM_ED25519_SIG_LEN]; /* the proof of possession */
+	char hostname[MM_LINK_HOSTNAME_MAX + 1]; /* "" when absent */
+} mm_link_enroll_req;
+
+/*
+ * Parse the body of POST /api/v1/agent/enroll: a JSON object with exactly
+ * the members token, public_key (64 hex), proof (128 hex) and optionally
+ * hostname (printable UTF-8, at most MM_LINK_HOSTNAME_MAX bytes); every
+ * member a string without NUL; duplicates and unknown members refused.
+ */
+int mm_link_enroll_req_parse(const void *p, size_t n, mm_link_enroll_req *r, mm_err *err) MM_MUST_USE;
+
+typedef struct mm_link_enroll_reply {
+	char agent[MM_ID_MAX + 1];
+	char asset[MM_ID_MAX + 1];
+	char tenant[MM_TENANT_MAX + 1];
+	uint8_t server_key[MM_ED25519_PK_LEN];
+} mm_link_enroll_reply;
+
+/* Parse the server's 201 reply to an enrollment (the agent side); ids and the key checked. */
+int mm_link_enroll_reply_parse(const void *p, size_t n, mm_link_enroll_reply *r, mm_err *err) MM_MUST_USE;
+
 /* ---- tokens ---- */
 
 /* Split a token into its certificate pin and secret; false (with err) if malformed. */
@@ -186,9 +213,20 @@ typedef struct mm_link_state {
 	uint64_t counter;              /* the last counter used */
 } mm_link_state;
 
-/* Write a new state into dir (created 0700 if missing); refuses if an agent.key is there. */
+/*
+ * Write a new state into dir (created 0700 if missing); refuses if an
+ * agent.key is there, unless it is this state's own key (the second step
+ * of an offline enrollment). server may be "" (an agent that only writes bundles).
+ */
 int mm_link_state_create(const char *dir, const mm_link_state *st, const uint8_t server_key[MM_ED25519_PK_LEN],
 			 mm_err *err) MM_MUST_USE;
+/*
+ * Offline enrollment, first step: keep st's key (agent.key) and the pin
+ * (pending.json) in dir; refuses if a key is there. Second step:
+ * mm_link_state_pending reads them back (sk and pin of st).
+ */
+int mm_link_state_begin(const char *dir, const mm_link_state *st, mm_err *err) MM_MUST_USE;
+int mm_link_state_pending(const char *dir, mm_link_state *st, mm_err *err) MM_MUST_USE;
 /* Read the state of dir; errors name the file. */
 int mm_link_state_load(const char *dir, mm_link_state *st, mm_err *err) MM_MUST_USE;
 /* Take the next counter and persist it durably before it is used (a crash never reuses one). */

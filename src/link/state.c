@@ -29,6 +29,79 @@ static int write_text(const char *dir, const char *name, const char *text, unsig
 	return rc ? rc : mm_file_write_atomic(p, text, strlen(text), mode, excl, err);
 }
 
+static int read_small(const char *dir, const char *name, mm_buf *b, mm_err *err);
+
+/* agent.key, new; or already there with this very seed (an offline enrollment's second step). */
+static int write_key(const char *dir, const char *seed, mm_err *err)
+{
+	int rc = write_text(dir, "agent.key", seed, 0600, true, err);
+	if (rc != MM_EEXIST)
+		return rc;
+	mm_buf k;
+	mm_buf_init(&k, MM_KEY_FILE_MAX);
+	mm_err e2;
+	bool same = read_small(dir, "agent.key", &k, &e2) == MM_OK && k.len == 2 * MM_ED25519_SEED_LEN &&
+		    mm_ct_equal(k.p, seed, k.len);
+	mm_buf_wipe(&k);
+	if (same) {
+		mm_err_clear(err);
+		return MM_OK;
+	}
+	return mm_err_set(err, MM_EEXIST, "%s/agent.key: another key is already there", dir);
+}
+
+int mm_link_state_begin(const char *dir, const mm_link_state *st, mm_err *err)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return mm_err_set(err, MM_EIO, "%s: cannot create the state directory: %s", dir, strerror(errno));
+	char seed[2 * MM_ED25519_SEED_LEN + 2], pin[2 * MM_SHA256_LEN + 1], pending[200];
+	mm_hex_encode(st->sk, MM_ED25519_SEED_LEN, seed);
+	seed[2 * MM_ED25519_SEED_LEN] = '\n';
+	seed[2 * MM_ED25519_SEED_LEN + 1] = 0;
+	mm_hex_encode(st->pin, MM_SHA256_LEN, pin);
+	snprintf(pending, sizeof pending, "{\"format\": \"mamori-agent-pending/1\", \"pin\": \"%s\"}\n", pin);
+	int rc = write_text(dir, "agent.key", seed, 0600, true, err);
+	if (rc == MM_EEXIST)
+		mm_err_set(err, MM_EEXIST, "%s: already enrolled or enrolling (use a new --state directory)", dir);
+	if (!rc)
+		rc = write_text(dir, "pending.json", pending, 0600, false, err);
+	mm_wipe(seed, sizeof seed);
+	return rc;
+}
+
+int mm_link_state_pending(const char *dir, mm_link_state *st, mm_err *err)
+{
+	memset(st, 0, sizeof *st);
+	mm_buf k, p;
+	mm_buf_init(&k, MM_KEY_FILE_MAX);
+	mm_buf_init(&p, MM_KEY_FILE_MAX);
+	uint8_t seed[MM_ED25519_SEED_LEN], pk[MM_ED25519_PK_LEN];
+	json_t *o = NULL;
+	int rc = read_small(dir, "agent.key", &k, err);
+	if (!rc)
+		rc = read_small(dir, "pending.json", &p, err);
+	if (rc) {
+		mm_err_prefix(err, "%s has no offline enrollment in progress (`enroll --token T --request FILE` first)", dir);
+		goto out;
+	}
+	json_error_t je;
+	o = json_loadb((const char *)p.p, p.len, JSON_REJECT_DUPLICATES, &je);
+	const char *fmt = json_string_value(json_object_get(o, "format"));
+	const char *pin = json_string_value(json_object_get(o, "pin"));
+	if (!mm_hex_decode((const char *)k.p, k.len, seed, sizeof seed) || !fmt ||
+	    strcmp(fmt, "mamori-agent-pending/1") != 0 || !pin || !mm_hex_decode(pin, strlen(pin), st->pin, sizeof st->pin)) {
+		rc = mm_err_set(err, MM_EINVAL, "%s: agent.key or pending.json is damaged", dir);
+		goto out;
+	}
+	mm_ed25519_from_seed(seed, pk, st->sk);
+out:
+	json_decref(o);
+	mm_wipe(seed, sizeof seed);
+	mm_buf_wipe(&k);
+	mm_buf_release(&p);
+	return rc;
+}
+
 int mm_link_state_create(const char *dir, const mm_link_state *st, const uint8_t server_key[MM_ED25519_PK_LEN],
 			 mm_err *err)
 {
@@ -50,8 +123,7 @@ int mm_link_state_create(const char *dir, const mm_link_state *st, const uint8_t
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = write_text(dir, "agent.key", seed, 0600, true, err)) ||
-	    (rc = write_text(dir, "server.pub", (const char *)pub.p, 0644, false, err)) ||
+	if ((rc = write_key(dir, seed, err)) || (rc = write_text(dir, "server.pub", (const char *)pub.p, 0644, false, err)) ||
 	    (rc = write_text(dir, "counter", "0\n", 0600, false, err)) ||
 	    (rc = write_text(dir, "link.json", link, 0600, false, err)))
 		goto out;

@@ -62,70 +62,35 @@ static void reply_new(struct ctx *x, unsigned status, json_t *o)
 	free(s);
 }
 
-/* {"token", "public_key" (64 hex), "proof" (128 hex), "hostname"?}: nothing else. */
+/* {"token", "public_key" (64 hex), "proof" (128 hex), "hostname"?}: nothing else (mm_link_enroll_req_parse). */
 static void do_enroll(struct ctx *x)
 {
-	json_error_t je;
-	json_t *o = x->body_len && x->body_len <= MM_HTTP_BODY_MAX
-			    ? json_loadb((const char *)x->body, x->body_len, JSON_REJECT_DUPLICATES, &je)
-			    : NULL;
-	uint8_t pk[MM_ED25519_PK_LEN], sig[MM_ED25519_SIG_LEN];
-	const char *k, *token = NULL, *pkh = NULL, *proof = NULL, *host = NULL;
-	json_t *v;
-	char bad[160] = "";
-	if (!json_is_object(o))
-		snprintf(bad, sizeof bad, "the body must be a JSON object with token, public_key and proof");
-	json_object_foreach(o, k, v) {
-		const char *sv = json_string_value(v);
-		if (!sv || strlen(sv) != json_string_length(v)) {
-			snprintf(bad, sizeof bad, "member \"%.40s\" must be a string without NUL", k);
-			break;
-		}
-		if (strcmp(k, "token") == 0)
-			token = sv;
-		else if (strcmp(k, "public_key") == 0)
-			pkh = sv;
-		else if (strcmp(k, "proof") == 0)
-			proof = sv;
-		else if (strcmp(k, "hostname") == 0)
-			host = sv;
-		else {
-			snprintf(bad, sizeof bad, "unknown member \"%.40s\"", k);
-			break;
-		}
-	}
-	if (!bad[0] && (!token || !pkh || !proof))
-		snprintf(bad, sizeof bad, "\"token\", \"public_key\" and \"proof\" are required");
-	if (!bad[0] && !mm_hex_decode(pkh, strlen(pkh), pk, sizeof pk))
-		snprintf(bad, sizeof bad, "\"public_key\" must be 64 hex digits (Ed25519)");
-	if (!bad[0] && !mm_hex_decode(proof, strlen(proof), sig, sizeof sig))
-		snprintf(bad, sizeof bad, "\"proof\" must be 128 hex digits (an Ed25519 signature)");
-	if (bad[0]) {
-		reply_error(x, 400, "bad_request", bad);
-		goto out;
-	}
+	mm_link_enroll_req q;
 	mm_link_result r;
 	mm_err e;
 	mm_err_clear(&e);
-	if (mm_link_enroll(x->srv->store, token, pk, sig, host, &r, &e)) {
+	if (mm_link_enroll_req_parse(x->body ? x->body : (const uint8_t *)"", x->body_len, &q, &e)) {
+		reply_error(x, 400, "bad_request", e.msg);
+		return;
+	}
+	int rc = mm_link_enroll(x->srv->store, q.token, q.pk, q.sig, q.hostname[0] ? q.hostname : NULL, &r, &e);
+	mm_wipe(q.token, sizeof q.token);
+	if (rc) {
 		reply_mm_error(x, &e);
-		goto out;
+		return;
 	}
 	if (r.code) {
 		reply_refusal(x, &r);
-		goto out;
+		return;
 	}
 	mm_buf key;
 	mm_buf_init(&key, 128);
-	if (mm_base64_encode(r.server_key, sizeof r.server_key, &key)) {
+	if (mm_base64_encode(r.server_key, sizeof r.server_key, &key))
 		reply_error(x, 500, "internal", NULL);
-	} else {
+	else
 		reply_new(x, 201, json_pack("{s:s, s:s, s:s, s:s}", "agent", r.agent, "asset", r.asset, "tenant", r.tenant,
 					   "server_key", (const char *)key.p));
-	}
 	mm_buf_release(&key);
-out:
-	json_decref(o);
 }
 
 static void do_report(struct ctx *x)

@@ -226,6 +226,41 @@ expect_rc 0 "$A" run --state "$T/s2" --root "$H/compliant" --site "$H/site.yaml"
 expect_rc 2 "$MAMORI" import --db "$DB" "$T/e.bin"
 expect_err "refused (wrong_asset)"
 
+# ---- offline enrollment: request → `mamori import --reply` → reply; then bundles only ----
+a4=$(R create --kind asset --actor 管理者 --json "{\"name\":\"閉域端末\",\"site\":\"$site\",\"class\":\"terminal\"}")
+tok4=$("$MAMORI" enroll-token --db "$DB" --asset "$a4")
+expect_rc 0 "$A" enroll --token "$tok4" --state "$T/s4" --request "$T/req4.json" --hostname offline-01
+expect_out "wrote the enrollment request"
+[ -e "$T/s4/agent.key" ] && [ ! -e "$T/s4/link.json" ] || fail "offline enrollment step 1 state"; ok
+! grep -q "$(jq -r .token "$T/req4.json" | cut -d. -f3)" "$T/s4/pending.json" || fail "the token secret was kept"; ok
+expect_rc 2 "$A" enroll --token "$tok4" --state "$T/s4" --request "$T/req4b.json"
+expect_err "already enrolled"
+expect_rc 2 "$A" enroll --state "$T/s4" --reply "$T/none.json"
+expect_err "none.json"
+expect_rc 2 "$MAMORI" import --db "$DB" "$T/req4.json"
+expect_err "give --reply FILE"
+expect_rc 2 "$MAMORI" import --db "$DB" "$T/c.bin" --reply "$T/x.json"
+expect_err "only for enrollment requests"
+printf '{"token":"MT1.x"}' >"$T/badreq.json"
+expect_rc 2 "$MAMORI" import --db "$DB" "$T/badreq.json" --reply "$T/x.json"
+expect_err "are required"
+expect_rc 0 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4.json"
+expect_out "enrolled agent"
+expect_rc 2 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4b.json"
+expect_err "refused (token_used)"
+expect_rc 0 "$A" enroll --state "$T/s4" --reply "$T/rep4.json"
+expect_out "enrolled as agent"
+[ ! -e "$T/s4/pending.json" ] || fail "pending.json left behind"; ok
+ag4=$(jq -r .agent "$T/s4/link.json")
+[ "$(R show --id "$ag4" | jq -r .data.hostname)" = offline-01 ] || fail "offline agent record"; ok
+expect_rc 2 "$A" run --state "$T/s4" --root "$H/compliant" --site "$H/site.yaml"
+expect_err "enrolled offline"
+expect_rc 0 "$A" run --state "$T/s4" --root "$H/compliant" --site "$H/site.yaml" --bundle "$T/f.bin"
+expect_rc 0 "$MAMORI" import --db "$DB" "$T/f.bin"
+expect_out "accepted report 1 of agent $ag4"
+expect_rc 2 "$MAMORI" import --db "$DB" "$T/f.bin"
+expect_err "refused (replay)"
+
 # ---- the enrolled state verifies orders signed with the server's ledger key (FIM restore) ----
 python3 - "$T/m-ledger.key" "$T/m-ledger.pub" "$T/ledger-order.key" <<'EOF' || fail "cannot convert the ledger key"
 import base64, sys
@@ -252,6 +287,12 @@ sed 's/ord-1/ord-2/' "$T/ord.body" >"$T/ord2.body"
 expect_rc 2 "$A" fim restore --order "$T/ord2.order" --protect "$T/www" --state "$T/fim" --order-key "$T/s2/server.pub"
 expect_err "signature does not verify"
 
+# the pin holds on every run, not only at enrollment
+cp -r "$T/s2" "$T/s2pin"
+jq '.pin = "0000000000000000000000000000000000000000000000000000000000000000"' "$T/s2/link.json" >"$T/s2pin/link.json"
+expect_rc 2 "$A" run --state "$T/s2pin" --root "$H/compliant" --site "$H/site.yaml"
+expect_err "not the one the enrollment token pinned"
+
 # ---- run without enrollment or with bad state ----
 expect_rc 2 "$A" run --state "$T/nothing" --root "$H/compliant"
 expect_err "not an enrolled agent state"
@@ -259,6 +300,11 @@ expect_rc 2 "$A" run --root "$H/compliant"
 expect_err "--state"
 
 stop_server
+# an unreachable server: exit 2 naming it; the counter used is never used again
+c0=$(cat "$T/s1/counter")
+expect_rc 2 "$A" run --state "$T/s1" --root "$H/compliant" --site "$H/site.yaml"
+expect_err "cannot connect to 127.0.0.1 port $PORT"
+expect_eq "$(cat "$T/s1/counter")" "$((c0 + 1))" "counter after a failed upload"
 # the server ran clean (sanitizer builds report leaks and errors on its stderr)
 ! grep -q "Sanitizer" "$T/serve.err" || { cat "$T/serve.err"; fail "the server reported a sanitizer error"; }; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"

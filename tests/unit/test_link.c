@@ -225,6 +225,47 @@ static void test_http_parse(void **state)
 	free(big);
 }
 
+static void test_enroll_json(void **state)
+{
+	(void)state;
+	mm_link_enroll_req q;
+	mm_link_enroll_reply r;
+	mm_err err;
+	char ok[400];
+	snprintf(ok, sizeof ok, "{\"token\":\"MT1.x\",\"public_key\":\"%064d\",\"proof\":\"%0128d\",\"hostname\":\"h1\"}", 7, 9);
+	assert_int_equal(mm_link_enroll_req_parse(ok, strlen(ok), &q, &err), MM_OK);
+	assert_string_equal(q.token, "MT1.x");
+	assert_string_equal(q.hostname, "h1");
+	assert_int_equal(q.pk[31], 7);
+	struct {
+		const char *body, *why;
+	} bad[] = {
+		{"[]", "JSON object"},
+		{"{\"token\":\"a\",\"token\":\"b\"}", "line 1"},
+		{"{\"token\":\"a\",\"public_key\":\"00\",\"proof\":\"00\"}", "public_key"},
+		{"{\"token\":\"a\",\"extra\":\"1\"}", "unknown member \"extra\""},
+		{"{\"token\":1}", "must be a string"},
+		{"{\"token\":\"a\\u0000b\"}", "line 1"}, /* jansson refuses NUL itself */
+		{"{\"hostname\":\"a\\nb\"}", "hostname"},
+		{"{\"token\":\"a\"}", "are required"},
+		{"", "JSON object"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(mm_link_enroll_req_parse(bad[i].body, strlen(bad[i].body), &q, &err), MM_EINVAL);
+		if (!strstr(err.msg, bad[i].why))
+			fail_msg("%s: message '%s' lacks '%s'", bad[i].body, err.msg, bad[i].why);
+	}
+	const char rep[] = "{\"agent\":\"agent-1\",\"asset\":\"asset-2\",\"tenant\":\"\","
+			   "\"server_key\":\"d1NIycbH6hRQwOAbF9cVGGFmoZ8+ERJt6hdwUADr2N0=\"}";
+	assert_int_equal(mm_link_enroll_reply_parse(rep, strlen(rep), &r, &err), MM_OK);
+	assert_string_equal(r.agent, "agent-1");
+	assert_int_equal(r.server_key[0], 0x77);
+	const char *const badrep[] = {"{}", "{\"agent\":\"../x\",\"asset\":\"a\",\"tenant\":\"\",\"server_key\":\"AA==\"}",
+				      "{\"agent\":\"a\",\"asset\":\"a\",\"tenant\":\"\",\"server_key\":\"AAAA\"}", "null"};
+	for (size_t i = 0; i < sizeof badrep / sizeof badrep[0]; i++)
+		assert_int_equal(mm_link_enroll_reply_parse(badrep[i], strlen(badrep[i]), &r, &err), MM_EINVAL);
+}
+
 static void test_url_parse(void **state)
 {
 	(void)state;
@@ -467,7 +508,7 @@ int main(void)
 		cmocka_unit_test(test_domain_separation), cmocka_unit_test(test_seal_limits),
 		cmocka_unit_test(test_token_parse),      cmocka_unit_test(test_http_parse),
 		cmocka_unit_test(test_url_parse),        cmocka_unit_test(test_enroll_and_race),
-		cmocka_unit_test(test_items),
+		cmocka_unit_test(test_items),            cmocka_unit_test(test_enroll_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
