@@ -80,10 +80,15 @@ int cmd_report(int argc, char **argv)
 	uint64_t size = 0;
 	int rc = CLI_OK;
 	mm_buf_init(&bytes, MM_REPORT_FILE_MAX);
-	if (mm_store_open(db, schema, MM_STORE_WRITE, &s, &err) || mm_report_write(s, &req, out, &size, &err) ||
-	    mm_file_read(out, MM_REPORT_FILE_MAX, &bytes, &err) ||
+	if (mm_store_open(db, schema, MM_STORE_WRITE, &s, &err) || mm_report_write(s, &req, out, &size, &err)) {
+		rc = cli_report(&err);
+		goto out;
+	}
+	/* a report whose writing cannot be recorded is not handed out */
+	if (mm_file_read(out, MM_REPORT_FILE_MAX, &bytes, &err) ||
 	    mm_report_record(s, &req, bytes.p, bytes.len, size, &err)) {
 		rc = cli_report(&err);
+		unlink(out);
 		goto out;
 	}
 	printf("%s: %s (%s) from ledger checkpoint of %llu entries\n", out, mm_report_title(req.name, req.lang),

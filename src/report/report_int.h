@@ -96,7 +96,48 @@ void rp_cell(uint32_t row, uint16_t col, char *out, size_t n);
 /* The closing block: the checkpoint the report was made from and how to verify it. */
 void rp_checkpoint_block(rp *r);
 
-/* ---- the reports (sheets.c) ---- */
+/* ---- shared by the reports (table.c) ---- */
+/* A record filter; arg is the filter's own (e.g. a field name). */
+typedef bool (*rp_keep_fn)(rp *r, json_t *rec, const void *arg);
+/*
+ * The records of kind that keep accepts (NULL: all), sorted by field (a
+ * date-time by instant, else by text; ties by id in numeric order). *out
+ * is a new array (holding its own references) the caller releases.
+ */
+int rp_select(rp *r, const char *kind, rp_keep_fn keep, const void *arg, const char *field, json_t **out) MM_MUST_USE;
+/* Filters: the date or date-time field named by arg lies in the month; a list of dates has one in it. */
+bool rp_field_in_month(rp *r, json_t *rec, const void *field);
+bool rp_list_in_month(rp *r, json_t *rec, const char *field);
+/* A record's id and state ("" if absent; borrowed). */
+const char *rp_id_of(json_t *rec);
+const char *rp_state_of(json_t *rec);
+/* How many records of arr are in state. */
+size_t rp_count_state(json_t *arr, const char *state);
+/* Name of the first active roster member with role (e.g. "responsible-manager"), or "". */
+const char *rp_roster_name(rp *r, const char *role);
+/* "$C$5:$C$9": rows first..last (0-based) of col, absolute, into out (>= 32 bytes). */
+void rp_col_range(uint32_t first, uint32_t last, uint16_t col, char *out, size_t n);
+/* "対象月: 2026年10月" (or English). */
+void rp_subtitle_month(rp *r, char *out, size_t n);
+/* A row saying a table is empty (text in col; the id column stays blank so counts are 0). */
+void rp_empty_row(rp *r, uint16_t col);
+/* Total rows: a label over columns 0..span-1, then in col a formula with its value, or a rate a/(a+b). */
+void rp_label_cells(rp *r, const char *label, uint16_t span);
+void rp_total_row(rp *r, const char *label, uint16_t span, uint16_t col, const char *formula, lxw_format *f,
+		  double value);
+void rp_rate_row(rp *r, const char *label, uint16_t span, uint16_t col, const char *formula, double a, double b);
+/* Dates of a list joined with ", " into out. */
+void rp_join_dates(json_t *list, char *out, size_t n);
+/* A record's history from the store (a new JSON array). */
+int rp_history(rp *r, const char *id, json_t **out) MM_MUST_USE;
+/* "actor (YYYY/MM/DD HH:MM)" of the last transition into state, or "". */
+void rp_who_when(json_t *hist, const char *state, char *out, size_t n);
+/* The history as a table: version, time, operation, actor, role, state and reason. */
+void rp_history_table(rp *r, const char *kind, json_t *hist);
+/* Signature boxes with titles, from the first column wide enough for a name. */
+void rp_sign_boxes(rp *r, const char *const *titles, size_t n);
+
+/* ---- the reports (monthly.c, records.c) ---- */
 int rp_monthly_work(rp *r) MM_MUST_USE;
 int rp_completion(rp *r) MM_MUST_USE;
 int rp_security_status(rp *r) MM_MUST_USE;
