@@ -71,6 +71,7 @@ no hardware counters):
   free. The per-row SQLite cost keeps it above that, and the rate follows the cores this process
   actually gets on the shared machine. The way past it is to read entries without one SQLite row
   each: several entries per row, or an append-only segment file.
+<!-- ledger:end -->
 MD
 )
 f=bench/RESULTS.md
