@@ -2,8 +2,12 @@
 // Browser tests of account self-service, run by tests/cli/account_browser.sh
 // (which passes MM_BASE and MM_PW): an administrator sets a one-time
 // password from the users page; its owner can do nothing but change it;
-// after the change everything works. Each step asserts what a person sees.
+// after the change everything works. Then two-step login: enrolment from
+// the account page (the code computed here from the key shown, with
+// node's crypto), login with and without the code, turning it off.
+// Each step asserts what a person sees.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +63,19 @@ async function logout() {
 }
 
 const text = async (sel) => (await page.locator(sel).textContent()).trim();
+
+// RFC 6238 (HMAC-SHA-1, 30 s, 6 digits) from a base32 key, independently of the server
+function totp(b32, stepsAhead = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of b32.replace(/\s+/g, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + stepsAhead));
+  const mac = createHmac('sha1', key).update(msg).digest();
+  const off = mac[19] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
 
 try {
   await step('both message catalogues hold every message the account pages ask for', async () => {
@@ -116,6 +133,56 @@ try {
     await page.locator('.grid .card').first().waitFor();
     assert.equal(await page.locator('#must-change').count(), 0);
     await logout();
+  });
+
+  let secret = '';
+  await step('two-step login: set up from the account page with the QR code, confirmed by a first code', async () => {
+    await login('kim', NEW);
+    await page.locator('.grid .card').first().waitFor();
+    await page.goto(`${BASE}/#/password`);
+    await page.locator('#totp-start').click();
+    await page.locator('#totp-qr').waitFor();
+    // the QR code is an image the server drew (allowed by the CSP: same origin)
+    await page.waitForFunction(() => document.querySelector('#totp-qr').complete);
+    assert.ok(await page.locator('#totp-qr').evaluate((img) => img.naturalWidth > 100), 'QR code not drawn');
+    secret = (await text('#totp-secret')).replace(/\s+/g, '');
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    // a wrong first code leaves it off
+    const wrong = totp(secret) === '000000' ? '111111' : '000000';
+    await page.locator('#totp-code').fill(wrong);
+    await page.locator('#totp-code').press('Enter');
+    await page.locator('#totp-error').filter({ hasText: '入力内容に誤りがあります' }).waitFor();
+    const s1 = await page.evaluate(async () => (await fetch('/api/v1/session')).json());
+    assert.equal(s1.totp, false);
+    await page.locator('#totp-code').fill(totp(secret));
+    await page.locator('#totp-code').press('Enter');
+    await page.locator('#notice').filter({ hasText: '2段階認証を有効にしました' }).waitFor();
+    await page.locator('#totp-state').filter({ hasText: '2段階認証は有効です' }).waitFor();
+    await logout();
+  });
+
+  await step('login then asks for the code: none or a wrong one is refused, the right one lets in', async () => {
+    await login('kim', NEW);
+    await page.locator('#login-error').filter({ hasText: 'ユーザー名またはパスワードが違います' }).waitFor();
+    const wrong = totp(secret, 1) === '123456' ? '654321' : '123456';
+    await login('kim', NEW, wrong);
+    await page.locator('#login-error').filter({ hasText: 'ユーザー名またはパスワードが違います' }).waitFor();
+    await login('kim', NEW, totp(secret, 1)); // the next step's code: the confirming one was used
+    await page.locator('#who').filter({ hasText: 'kim' }).waitFor();
+  });
+
+  await step('turning it off asks for the password', async () => {
+    await page.goto(`${BASE}/#/password`);
+    await page.locator('#totp-off-password').fill('not the password at all');
+    await page.locator('#totp-off').click();
+    await page.locator('#totp-error').filter({ hasText: 'パスワードが違います' }).waitFor();
+    await page.locator('#totp-off-password').fill(NEW);
+    await page.locator('#totp-off').click();
+    await page.locator('#notice').filter({ hasText: '2段階認証を無効にしました' }).waitFor();
+    await page.locator('#totp-start').waitFor();
+    await logout();
+    await login('kim', NEW);
+    await page.locator('#who').filter({ hasText: 'kim' }).waitFor();
   });
 
   await step('no script errors and no CSP violations', async () => {

@@ -31,7 +31,7 @@ MM_BASE="https://127.0.0.1:$PORT" MM_PW="$PW" MM_TEST_TMP="$T" MM_CHROMIUM="$CHR
 ok
 kill -TERM "$SERVER"; wait "$SERVER"
 # what the browser did is in the ledger, and the ledger holds
-for kind in account.password-reset account.password; do
+for kind in account.password-reset account.password account.totp; do
   [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$kind' as blob))")" -ge 1 ] || fail "no $kind entry"
   ok
 done

@@ -99,6 +99,13 @@ static void test_routes(void **state)
 	expect_route("POST", "/api/v1/users/alice/reset-password", MM_R_USER_RESET, "alice");
 	expect_route("GET", "/api/v1/users/alice/reset-password", MM_R_BAD_METHOD, NULL);
 	expect_route("POST", "/api/v1/users/a%2fb/reset-password", MM_R_NONE, NULL);
+	expect_route("POST", "/api/v1/session/totp", MM_R_TOTP_BEGIN, NULL);
+	expect_route("GET", "/api/v1/session/totp/qr.svg", MM_R_TOTP_QR, NULL);
+	expect_route("POST", "/api/v1/session/totp/confirm", MM_R_TOTP_CONFIRM, NULL);
+	expect_route("POST", "/api/v1/session/totp/disable", MM_R_TOTP_DISABLE, NULL);
+	expect_route("GET", "/api/v1/session/totp", MM_R_BAD_METHOD, NULL);
+	expect_route("POST", "/api/v1/session/totp/qr.svg", MM_R_BAD_METHOD, NULL);
+	expect_route("POST", "/api/v1/session/totp/other", MM_R_NONE, NULL);
 	/* wrong methods are 405, unknown or odd paths 404 */
 	expect_route("DELETE", "/api/v1/record/site-1", MM_R_BAD_METHOD, NULL);
 	expect_route("TRACE", "/api/v1/session", MM_R_BAD_METHOD, NULL);

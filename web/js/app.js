@@ -7,7 +7,7 @@ import { api, setCsrf, whenLoggedOut } from './api.js';
 import { $, clear, h } from './dom.js';
 import { currentLang, enumTitle, loadLang, setLang, t, title } from './i18n.js';
 import { recordForm } from './form.js';
-import { resetCard } from './account.js';
+import { resetCard, totpCard } from './account.js';
 import { dueCard, dueCell, dueHead } from './countdown.js';
 import { importPanel, orderLink } from './import.js';
 import { complianceView, dashboard } from './dashboard.js';
@@ -133,7 +133,7 @@ function loginView(message) {
 
 async function startSession(s) {
   setCsrf(s.csrf);
-  me = { user: s.user, role: s.role, tenant: s.tenant, must_change: !!s.must_change };
+  me = { user: s.user, role: s.role, tenant: s.tenant, must_change: !!s.must_change, totp: !!s.totp };
   schema = me.must_change ? { kinds: [] } : await api('GET', '/schema');
   renderChrome();
 }
@@ -431,7 +431,12 @@ function passwordView() {
       err.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
     }
   });
-  show(h('div', {}, f, everywhere));
+  const totp = me.must_change ? null : totpCard(me.totp, (on) => {
+    me.totp = on;
+    passwordView();
+    notice(t(on ? 'totp.enabled' : 'totp.disabled'));
+  });
+  show(h('div', {}, f, totp, everywhere));
 }
 
 function notFound() {
