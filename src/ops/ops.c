@@ -4,6 +4,7 @@
  * "required in state" rules, both read from each kind's "derive" object
  * (format in docs/operations.md).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -183,7 +184,7 @@ static int check_order(const mm_kind *k, const json_t *ro, mm_err *err)
 
 static int check_derive(const mm_kind *k, mm_err *err)
 {
-	static const char *const top[] = {"sla", "require", "require_if", "roster", "restore_order", NULL};
+	static const char *const top[] = {"sla", "require", "require_if", "roster", "restore_order", "children_done", NULL};
 	static const char *const sla[] = {"class", "class_value", "start", "done", "due", "status",
 					  "reason", "reason_states", NULL};
 	static const char *const rif[] = {"field", "equals", "require", "states", NULL};
@@ -257,11 +258,59 @@ static int check_derive(const mm_kind *k, mm_err *err)
 	return check_order(k, json_object_get(d, "restore_order"), err);
 }
 
+/*
+ * "children_done": [{"kind": C, "ref": F, "open": [...], "states": [...]}]: the record may enter one
+ * of "states" only when no record of kind C whose reference F names it is in a state of "open".
+ */
+static int check_children(const mm_schema *s, const mm_kind *k, mm_err *err)
+{
+	static const char *const keys[] = {"kind", "ref", "open", "states", NULL};
+	const json_t *a = k->derive ? json_object_get(k->derive, "children_done") : NULL;
+	size_t i;
+	const json_t *r;
+	char path[96];
+	int rc;
+	if (!a)
+		return MM_OK;
+	if (!json_is_array(a))
+		return mm_err_set(err, MM_EINVAL, "%s: $.derive.children_done: must be an array", k->file);
+	json_array_foreach(a, i, r) {
+		snprintf(path, sizeof path, "$.derive.children_done[%zu]", i);
+		if (!json_is_object(r))
+			return mm_err_set(err, MM_EINVAL, "%s: %s: must be an object", k->file, path);
+		if ((rc = check_keys(k, r, path, keys, err)))
+			return rc;
+		const mm_kind *c = mm_schema_kind(s, json_string_value(json_object_get(r, "kind")) ?
+							 json_string_value(json_object_get(r, "kind")) : "");
+		if (!c)
+			return mm_err_set(err, MM_EINVAL, "%s: %s.kind: not a kind of the schema", k->file, path);
+		const mm_field *f = field_of(c, json_string_value(json_object_get(r, "ref")) ?
+						     json_string_value(json_object_get(r, "ref")) : "");
+		if (!f || f->type != MM_F_REF || !f->ref_kind || strcmp(f->ref_kind, k->name) != 0)
+			return mm_err_set(err, MM_EINVAL, "%s: %s.ref: must be a field of %s that refers to %s", k->file,
+					  path, c->name, k->name);
+		const json_t *open = json_object_get(r, "open"), *v;
+		size_t j;
+		if (!json_is_array(open) || json_array_size(open) == 0)
+			return mm_err_set(err, MM_EINVAL, "%s: %s.open: must be a non-empty array of states", k->file, path);
+		json_array_foreach(open, j, v) {
+			if (!json_is_string(v) || !mm_kind_has_state(c, json_string_value(v)))
+				return mm_err_set(err, MM_EINVAL, "%s: %s.open[%zu]: not a state of %s", k->file, path, j,
+						  c->name);
+		}
+		snprintf(path + strlen(path), sizeof path - strlen(path), ".states");
+		if ((rc = check_states(k, json_object_get(r, "states"), path, err)))
+			return rc;
+	}
+	return MM_OK;
+}
+
 int mm_ops_check_schema(const mm_schema *s, mm_err *err)
 {
 	int rc;
 	for (size_t i = 0; i < mm_schema_count(s); i++)
-		if ((rc = check_derive(mm_schema_kind_at(s, i), err)))
+		if ((rc = check_derive(mm_schema_kind_at(s, i), err)) ||
+		    (rc = check_children(s, mm_schema_kind_at(s, i), err)))
 			return rc;
 	return MM_OK;
 }
@@ -507,6 +556,47 @@ static int derive_roster(mm_ops *o, const mm_kind *k, const char *state, const j
 	return MM_OK;
 }
 
+/* ---- the children rule: a campaign closes only when its lines are done ---- */
+
+static int derive_children(mm_ops *o, const mm_kind *k, const char *state, mm_err *err)
+{
+	const json_t *rules = json_object_get(k->derive, "children_done");
+	const char *bstate;
+	const json_t *bdata;
+	size_t i;
+	const json_t *r;
+	int rc;
+	if (!rules || !o->store)
+		return MM_OK;
+	if ((rc = mm_store_txn_before(o->store, &bstate, &bdata, err))) {
+		if (rc != MM_EUNSUPPORTED)
+			return rc;
+		mm_err_clear(err); /* not inside a write (a plan checked before loading): the write checks */
+		return MM_OK;
+	}
+	if (!bstate || strcmp(bstate, state) == 0) /* a create, or no change of state: nothing to check */
+		return MM_OK;
+	json_array_foreach(rules, i, r) {
+		if (!states_have(json_object_get(r, "states"), state))
+			continue;
+		const char *kind = json_string_value(json_object_get(r, "kind"));
+		const char *ref = json_string_value(json_object_get(r, "ref"));
+		const json_t *open = json_object_get(r, "open"), *v;
+		size_t j;
+		json_array_foreach(open, j, v) {
+			uint64_t n = 0;
+			if ((rc = mm_store_txn_count(o->store, kind, ref, json_string_value(v), &n, err)))
+				return rc;
+			if (n)
+				return mm_err_set(err, MM_EINVAL,
+						  "state '%s' needs every %s of this record finished: %" PRIu64
+						  " still '%s'",
+						  state, kind, n, json_string_value(v));
+		}
+	}
+	return MM_OK;
+}
+
 int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, mm_err *err)
 {
 	mm_ops *o = ctx;
@@ -516,6 +606,8 @@ int mm_ops_derive(void *ctx, const mm_kind *k, const char *state, json_t *data, 
 	if ((rc = derive_require(k, state, data, err)))
 		return rc;
 	if ((rc = derive_roster(o, k, state, data, err)))
+		return rc;
+	if ((rc = derive_children(o, k, state, err)))
 		return rc;
 	if ((rc = ops_derive_order(o, k, state, data, err)))
 		return rc;

@@ -96,6 +96,14 @@ int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm
  */
 int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
 		     mm_err *err) MM_MUST_USE;
+/*
+ * mm_store_txn_count: how many records of kind in the writer's
+ * organisation, in state, name the record being updated or transitioned in
+ * their field (a reference) — e.g. the pending lines of a rotation.
+ * MM_EUNSUPPORTED for a create (the record has no id yet).
+ */
+int mm_store_txn_count(mm_store *s, const char *kind, const char *field, const char *state, uint64_t *n,
+		       mm_err *err) MM_MUST_USE;
 
 mm_ledger *mm_store_ledger(mm_store *s);
 /*

@@ -811,6 +811,37 @@ int mm_store_txn_before(mm_store *s, const char **state, const json_t **data, mm
 	return MM_OK;
 }
 
+int mm_store_txn_count(mm_store *s, const char *kind, const char *field, const char *state, uint64_t *n,
+		       mm_err *err)
+{
+	const struct write *w = txn_of(s);
+	sqlite3 *db = w ? mm_ledger_db(s->l) : NULL;
+	sqlite3_stmt *st = NULL;
+	char path[MM_NAME_MAX + 3];
+	int rc = MM_OK;
+	*n = 0;
+	if (!w || !w->id)
+		return mm_err_set(err, MM_EUNSUPPORTED, "internal: a transaction count outside an update's deriver");
+	if (snprintf(path, sizeof path, "$.%s", field) >= (int)sizeof path)
+		return mm_err_set(err, MM_EINVAL, "field name '%.64s' too long", field);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM record WHERE tenant = ? AND kind = ? AND state = ?"
+			       " AND json_extract(data, ?) = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return mm_err_set(err, MM_EDB, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, write_tenant(w), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, w->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = mm_err_set(err, MM_EDB, "counting %.64s records: %s", kind, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int mm_store_txn_get(mm_store *s, const char *kind, const char *id, char state[MM_NAME_MAX + 1], json_t **data,
 		     mm_err *err)
 {

@@ -38,6 +38,13 @@ expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$camp" --actor 責任�
 expect_out "3 machines, 16 lines created, 29 already there"
 expect_eq "$(count inspection_item campaign="$camp")" 45 "items after the second populate"
 
+# an inspection campaign is reported only when no item is left open
+R update --id "$camp" --actor 責任者 --role $CM --json "{\"procedure\":\"$(printf 手順書 >"$T/p"; R attach --file "$T/p" --actor 責任者)\"}" >/dev/null
+R transition --id "$camp" --actor 責任者 --role $CM --to in-progress >/dev/null
+R update --id "$camp" --actor 責任者 --role $CM --json "{\"report\":\"$(printf 報告書 >"$T/r"; R attach --file "$T/r" --actor 責任者)\"}" >/dev/null
+expect_rc 2 "$MAMORI" record transition --db "$db" --id "$camp" --actor 責任者 --role $CM --to reported
+expect_err "state 'reported' needs every inspection_item of this record finished: 45 still 'open'"
+
 # password rotation: 8 components per CS, 2 per terminal
 rot=$(R create --kind password_rotation --actor 責任者 --role $CM --json '{"title":"10月 管理者パスワード変更","round":"october","fiscal_year":2026}')
 expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 作業者 --role contractor-operator
@@ -53,7 +60,13 @@ expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$site" --actor 責任�
 expect_err "is a site, not an inspection_campaign or password_rotation"
 expect_rc 2 "$MAMORI" campaign populate --db "$db" --id inspection_campaign-99 --actor 責任者
 R transition --id "$rot" --actor 責任者 --role $CM --to in-progress >/dev/null
-R transition --id "$rot" --actor 責任者 --role $CM --to completed >/dev/null
+# a rotation is completed only when every line is done (or marked not applicable with a reason)
+expect_rc 2 "$MAMORI" record transition --db "$db" --id "$rot" --actor 責任者 --role $CM --to completed
+expect_err "state 'completed' needs every password_rotation_line of this record finished: 12 still 'pending'"
+for l in $(R list --kind password_rotation_line --format json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin) if r["state"] == "pending"))'); do
+  R transition --id "$l" --actor 責任者 --role $CM --to not-applicable --reason 試験環境 >/dev/null
+done
+expect_rc 0 "$MAMORI" record transition --db "$db" --id "$rot" --actor 責任者 --role $CM --to completed
 expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 責任者 --role $CM
 expect_err "only a planned or in-progress campaign gets new lines"
 expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$camp"

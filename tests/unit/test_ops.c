@@ -240,6 +240,13 @@ static void test_bad_derive_objects(void **state)
 		{"{\"roster\":[{\"field\":\"nope\"}]}", "x.json: $.derive.roster[0].field: 'nope' is not a field of x"},
 		{"{\"roster\":[{\"field\":\"c\"}]}", "x.json: $.derive.roster[0].field: 'c' must be a reference"},
 		{"{\"roster\":[{\"field\":\"c\",\"when\":1}]}", "x.json: $.derive.roster[0]: unknown key 'when'"},
+		{"{\"children_done\":{}}", "x.json: $.derive.children_done: must be an array"},
+		{"{\"children_done\":[{\"kind\":\"nope\",\"ref\":\"c\",\"open\":[\"open\"],\"states\":[\"shut\"]}]}",
+		 "x.json: $.derive.children_done[0].kind: not a kind of the schema"},
+		{"{\"children_done\":[{\"kind\":\"x\",\"ref\":\"c\",\"open\":[\"open\"],\"states\":[\"shut\"]}]}",
+		 "x.json: $.derive.children_done[0].ref: must be a field of x that refers to x"},
+		{"{\"children_done\":[{\"kind\":\"x\",\"ref\":\"c\",\"open\":[],\"states\":[\"shut\"],\"also\":1}]}",
+		 "x.json: $.derive.children_done[0]: unknown key 'also'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char text[2048];
