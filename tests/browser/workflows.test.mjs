@@ -410,6 +410,34 @@ try {
     assert.equal(r, 403);
   });
 
+  await step('a failed inspection item: the city starts a corrective work request from its finding', async () => {
+    await login('mgr');
+    const camp = await create('inspection_campaign', { title: '令和8年度 点検', fiscal_year: '2026' });
+    const item = await create('inspection_item', { campaign: camp, asset: ASSET, target: 'terminal', item_no: '12',
+      item: 'パスワードの表示確認', method: 'manual', result: 'fail', checked_at: jst(Date.now() - 600e3),
+      checked_by: ENG1, finding: 'モニター横にパスワードの付箋' });
+    await open(item);
+    await transition('fail');
+    assert.equal(await page.locator('#corrective-new').count(), 0, 'the contractor does not issue work requests');
+    await login('city');
+    await open(item);
+    await page.locator('#corrective-new').click();
+    await page.locator('#record-form').waitFor();
+    assert.equal(await page.locator('#f-category').inputValue(), 'setting-change');
+    assert.ok((await page.locator('#f-description').inputValue()).includes('モニター横にパスワードの付箋'));
+    assert.equal(await page.locator('#f-target_assets').inputValue(), ASSET);
+    await page.locator('#save').click();
+    await page.locator('#record-id').filter({ hasText: 'work_request-' }).waitFor();
+    const wr = await text('#record-id');
+    const r = await get(`/record/${wr}`);
+    assert.deepEqual(r.data.target_assets, [ASSET]);
+    assert.ok(r.data.title.startsWith('是正: パスワードの表示確認'), r.data.title);
+    await login('mgr');
+    await edit(item, { corrective_request: wr });
+    await open(item);
+    assert.equal(await page.locator('#corrective').count(), 0, 'linked: no second request is offered');
+  });
+
   await step('no script errors and no CSP violations on any page', async () => {
     assert.deepEqual(problems.filter((p) => !/40[0-9]/.test(p)), []);
   });

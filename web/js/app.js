@@ -226,6 +226,26 @@ function refLink(names, id, withId = false) {
 
 // ---- detail ----
 
+// A failed inspection item's finding becomes a corrective work request (C2): the municipality, who
+// issues work requests, starts one filled in from the finding; the contractor then links it on the item.
+function correctiveCard(r, names) {
+  const wr = kindOf('work_request');
+  if (r.kind !== 'inspection_item' || r.state !== 'failed' || r.data.corrective_request || !wr || !wr.may_create) return null;
+  const today = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+  const prefill = {
+    title: t('corrective.title', { item: r.data.item, asset: names.get(r.data.asset) || r.data.asset }).slice(0, 200),
+    category: 'setting-change',
+    description: t('corrective.description', { id: r.id, finding: r.data.finding || '' }),
+    target_assets: [r.data.asset],
+    requested_from: today,
+    requested_until: today,
+  };
+  return h('div', { class: 'card', id: 'corrective' }, h('h2', {}, t('corrective.heading')),
+    h('p', {}, t('corrective.intro')),
+    h('a', { class: 'button primary', id: 'corrective-new',
+      href: `#/kind/work_request/new?${new URLSearchParams({ prefill: JSON.stringify(prefill) })}` }, t('corrective.create')));
+}
+
 function valueText(f, v) {
   if (v === undefined || v === null) return '';
   if (f && f.type === 'boolean') return v ? t('form.yes') : t('form.no');
@@ -297,6 +317,7 @@ async function detailView(id) {
       r.may_update ? h('a', { class: 'button', href: `#/record/${id}/edit`, id: 'edit-record' }, t('detail.edit')) : null),
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
     dueCard(k, r, () => detailView(id)),
+    correctiveCard(r, names),
     dl,
     reportActions(r),
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
@@ -327,10 +348,12 @@ async function showProof(seq, box) {
 
 // ---- create / edit ----
 
-async function formView(kindName, id) {
+async function formView(kindName, id, params) {
   const rec = id ? await api('GET', `/record/${id}`) : null;
   const k = kindOf(rec ? rec.kind : kindName);
   if (!k) return notFound();
+  let prefill = null;
+  try { prefill = !rec && params && params.get('prefill') ? JSON.parse(params.get('prefill')) : null; } catch (e) { prefill = null; }
   const form = await recordForm(k, rec, async (data, reason) => {
     if (rec) {
       const r = await api('PATCH', `/record/${id}`, { version: rec.version, data, reason: reason || undefined });
@@ -338,7 +361,7 @@ async function formView(kindName, id) {
     }
     const r = await api('POST', `/records/${k.kind}`, { data, reason: reason || undefined });
     return r.id;
-  });
+  }, prefill && typeof prefill === 'object' ? prefill : null);
   show(h('section', {}, h('h1', {}, rec ? t('form.edit_title', { id }) : t('form.new_title', { kind: title(k.title, k.kind) })), form));
 }
 
@@ -461,7 +484,7 @@ async function route() {
     if (parts.length === 0) return await dashboard(schema, showIfCurrent);
     if (parts[0] === 'compliance') return await complianceView(showIfCurrent, parts[1]);
     if (parts[0] === 'kind' && parts.length === 2) return await listView(parts[1], params);
-    if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null);
+    if (parts[0] === 'kind' && parts[2] === 'new') return await formView(parts[1], null, params);
     if (parts[0] === 'record' && parts.length === 2) return await detailView(parts[1]);
     if (parts[0] === 'record' && parts[2] === 'edit') return await formView(null, parts[1]);
     if (parts[0] === 'reports') return show(reportsView(params));

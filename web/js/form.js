@@ -61,14 +61,15 @@ async function readValue(f, el, old) {
   }
 }
 
-export async function recordForm(kind, rec, save) {
+// prefill: field values a new record starts with (e.g. a corrective work request from a finding).
+export async function recordForm(kind, rec, save, prefill = null) {
   const controls = [];
   const form = h('form', { class: 'card record-form', id: 'record-form', novalidate: false });
   for (const f of kind.fields) {
     if (f.derived) continue; // computed by mamori: shown on the record, never typed
     const id = `f-${f.name}`;
     const old = rec ? rec.data[f.name] : undefined;
-    const el = control(f, old, id);
+    const el = control(f, rec ? old : (prefill && prefill[f.name]), id);
     const msg = h('p', { class: 'field-error', id: `${id}-msg`, role: 'alert' });
     controls.push({ f, el, msg, old });
     form.append(h('div', { class: `field field-${f.type}` },
