@@ -9,7 +9,8 @@
  *   password_rotation → one password_rotation_line per asset × component
  *     (002 別紙1 §3: eight for a CS, two for a terminal).
  * Lines that already exist (same campaign, asset and item or component) are
- * kept, so a populate after new machines arrive only adds theirs.
+ * kept, so a populate after new machines arrive only adds theirs. The new
+ * lines are written in one transaction: all of them or, on a refusal, none.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,20 +77,26 @@ static int item_no(const char *key)
 	return v >= 1 && v <= 100 ? v : 0;
 }
 
-static int create(mm_store *st, const mm_actor *who, const char *kind, json_t *data, mm_ops_populate_counts *c,
-		  mm_err *err)
+/* Queue one new line (a JSON object; stolen) for the all-or-nothing write at the end. */
+static int add(json_t *batch, json_t *data, mm_err *err)
 {
-	int rc = MM_OK;
-	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-	if (!text)
-		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
-	else {
-		mm_write_result r;
-		if ((rc = mm_store_create(st, who, kind, text, strlen(text), "campaign populate", &r, err)) == MM_OK)
-			c->created++;
-	}
-	free(text);
-	json_decref(data);
+	if (!data || json_array_append_new(batch, data))
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	if (json_array_size(batch) > MM_LEDGER_GROUP_MAX)
+		return mm_err_set(err, MM_ELIMIT, "more than %u checklist lines in one campaign", MM_LEDGER_GROUP_MAX);
+	return MM_OK;
+}
+
+/* Write every queued line in one transaction: all of them, or (on any refusal) none. */
+static int flush(mm_store *st, const mm_actor *who, const char *kind, json_t *batch, mm_ops_populate_counts *c,
+		 mm_err *err)
+{
+	mm_store_create_all_result r;
+	if (json_array_size(batch) == 0)
+		return MM_OK;
+	int rc = mm_store_create_all(st, who, kind, batch, "campaign populate", &r, err);
+	if (rc == MM_OK)
+		c->created = r.count;
 	return rc;
 }
 
@@ -124,8 +131,10 @@ static int populate_inspection(mm_store *st, const mm_actor *who, const char *id
 			       mm_ops_populate_counts *c, mm_err *err)
 {
 	policy_pair pp = {NULL, NULL};
-	json_t *items = NULL;
-	int rc;
+	json_t *items = NULL, *batch = json_array();
+	int rc = batch ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
+	if (rc)
+		return rc;
 	if ((rc = load_policy("municipal-terminal", &pp.terminal, err)) || (rc = load_policy("municipal-cs", &pp.cs, err)) ||
 	    (rc = list(st, who, "inspection_item", NULL, &items, err)))
 		goto out;
@@ -157,11 +166,13 @@ static int populate_inspection(mm_store *st, const mm_actor *who, const char *id
 					      mc == CLASS_CS ? "cs" : "terminal", "item_no", no, "item",
 					      it.title_ja ? it.title_ja : it.key, "method",
 					      it.automated ? "automated" : "manual");
-			if ((rc = create(st, who, "inspection_item", d, c, err)))
+			if ((rc = add(batch, d, err)))
 				goto out;
 		}
 	}
+	rc = flush(st, who, "inspection_item", batch, c, err);
 out:
+	json_decref(batch);
 	json_decref(items);
 	mm_policy_free(pp.terminal);
 	mm_policy_free(pp.cs);
@@ -171,10 +182,13 @@ out:
 static int populate_rotation(mm_store *st, const mm_actor *who, const char *id, const json_t *assets,
 			     mm_ops_populate_counts *c, mm_err *err)
 {
-	json_t *lines = NULL;
-	int rc = list(st, who, "password_rotation_line", NULL, &lines, err);
-	if (rc)
+	json_t *lines = NULL, *batch = json_array();
+	int rc = batch ? list(st, who, "password_rotation_line", NULL, &lines, err)
+		       : mm_err_set(err, MM_ENOMEM, "out of memory");
+	if (rc) {
+		json_decref(batch);
 		return rc;
+	}
 	size_t i;
 	const json_t *a;
 	json_array_foreach(assets, i, a) {
@@ -192,13 +206,16 @@ static int populate_rotation(mm_store *st, const mm_actor *who, const char *id, 
 			if (have)
 				c->existing++;
 			else
-				rc = create(st, who, "password_rotation_line",
-					    json_pack("{s:s, s:s, s:s}", "rotation", id, "asset", asset, "component", comp[k]),
-					    c, err);
+				rc = add(batch,
+					 json_pack("{s:s, s:s, s:s}", "rotation", id, "asset", asset, "component", comp[k]),
+					 err);
 		}
 		if (rc)
 			break;
 	}
+	if (rc == MM_OK)
+		rc = flush(st, who, "password_rotation_line", batch, c, err);
+	json_decref(batch);
 	json_decref(lines);
 	return rc;
 }

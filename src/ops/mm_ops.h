@@ -90,9 +90,10 @@ int mm_ops_demo_load(mm_store *st, const mm_actor *who, const json_t *plan, mm_o
  * an inspection_item per asset in service × item of the policy for its
  * class (municipal-terminal / municipal-cs, resolved like the agent's
  * --policy; automated when a check of the policy collects the item), or a
- * password_rotation_line per asset × component of 002 別紙1 §3 — each
- * through the store as who. Lines already present (same parent, asset and
- * item number or component) are counted, not duplicated.
+ * password_rotation_line per asset × component of 002 別紙1 §3 — through
+ * the store as who, in one all-or-nothing write (at most MM_LEDGER_GROUP_MAX
+ * lines). Lines already present (same parent, asset and item number or
+ * component) are counted, not duplicated.
  */
 typedef struct mm_ops_populate_counts {
 	size_t assets;   /* machines of a class the campaign covers */

@@ -847,6 +847,7 @@ void api_dispatch(struct ctx *x)
 	case MM_R_TOTP_DISABLE: do_totp_disable(x); break;
 	case MM_R_IMPORT: api_import(x); break;
 	case MM_R_RESTORE_ORDER: api_restore_order(x); break;
+	case MM_R_POPULATE: api_populate(x); break;
 	case MM_R_COMPLIANCE: dash_compliance(x); break;
 	case MM_R_DASHBOARD: dash_dashboard(x); break;
 	case MM_R_CHART: dash_chart(x); break;

@@ -178,6 +178,7 @@ typedef enum mm_route_id {
 	/* operations (src/server/import_api.c, restore_api.c) */
 	MM_R_IMPORT,          /* POST   /api/v1/records/{kind}/import (text/csv) */
 	MM_R_RESTORE_ORDER,   /* GET    /api/v1/record/{id}/order (the signed FIM restore order) */
+	MM_R_POPULATE,        /* POST   /api/v1/record/{id}/populate (a campaign's checklist lines) */
 	MM_R_COMPLIANCE,      /* GET    /api/v1/compliance */
 	MM_R_DASHBOARD,       /* GET    /api/v1/dashboard */
 	MM_R_CHART,           /* GET    /api/v1/dashboard/chart/{name}.svg */

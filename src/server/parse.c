@@ -286,6 +286,9 @@ void mm_http_route(const char *method, const char *path, mm_route *r)
 	} else if (strcmp(a, "record") == 0 && has_c && strcmp(c, "order") == 0) {
 		id = pick(method, MM_R_RESTORE_ORDER, N, N, N, N);
 		arg = b;
+	} else if (strcmp(a, "record") == 0 && has_c && strcmp(c, "populate") == 0) {
+		id = pick(method, N, MM_R_POPULATE, N, N, N);
+		arg = b;
 	} else if (strcmp(a, "record") == 0 && has_b && !has_c) {
 		id = pick(method, MM_R_SHOW, N, N, MM_R_UPDATE, N);
 		arg = b;

@@ -82,6 +82,8 @@ void agentapi_dispatch(struct ctx *x);
 void api_import(struct ctx *x);
 /* restore_api.c: GET /api/v1/record/{id}/order, the signed restore order of an approved request. */
 void api_restore_order(struct ctx *x);
+/* campaign_api.c: POST /api/v1/record/{id}/populate, a campaign's checklist lines. */
+void api_populate(struct ctx *x);
 /* dash_api.c: compliance, dashboard and its charts (GET only) */
 void dash_compliance(struct ctx *x);
 void dash_dashboard(struct ctx *x);

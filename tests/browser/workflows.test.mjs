@@ -438,6 +438,25 @@ try {
     assert.equal(await page.locator('#corrective').count(), 0, 'linked: no second request is offered');
   });
 
+  await step('a rotation gets its checklist from the page; it cannot be completed while a line is pending', async () => {
+    await login('mgr');
+    const rot = await create('password_rotation', { title: '10月 管理者パスワード変更', round: 'october', fiscal_year: '2026' });
+    await open(rot);
+    await page.locator('#checklist-make').click();
+    await page.locator('#notice').filter({ hasText: '8 件を作成しました' }).waitFor(); // a CS: 8 components
+    await open(rot);
+    await page.locator('#checklist-make').click();
+    await page.locator('#notice').filter({ hasText: '0 件を作成しました（既存 8 件）' }).waitFor();
+    const lines = (await get(`/records/password_rotation_line?limit=50&q=${rot}`)).items.filter((l) => l.data.rotation === rot);
+    assert.equal(lines.length, 8);
+    assert.ok(lines.some((l) => l.data.component === 'oracle'));
+    await transition('start');
+    await transition('complete', '8 still \'pending\'');
+    await login('op');
+    await open(rot);
+    assert.equal(await page.locator('#checklist-make').count(), 0, 'an operator does not make checklists');
+  });
+
   await step('no script errors and no CSP violations on any page', async () => {
     assert.deepEqual(problems.filter((p) => !/40[0-9]/.test(p)), []);
   });

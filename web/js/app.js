@@ -226,6 +226,31 @@ function refLink(names, id, withId = false) {
 
 // ---- detail ----
 
+// A campaign's checklist (every machine × item of 別紙1 §4, or × component of §3), made on request.
+const CHECKLISTS = { inspection_campaign: 'inspection_item', password_rotation: 'password_rotation_line' };
+function checklistCard(r, redraw) {
+  const lineKind = kindOf(CHECKLISTS[r.kind]);
+  if (!lineKind || !lineKind.may_create || !['planned', 'in-progress'].includes(r.state)) return null;
+  const out = h('p', { role: 'status', id: 'checklist-result' });
+  const btn = h('button', { type: 'button', class: 'primary', id: 'checklist-make' }, t('checklist.make'));
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    out.textContent = t('checklist.working');
+    try {
+      const res = await api('POST', `/record/${r.id}/populate`, {});
+      await redraw();
+      notice(t('checklist.done', { created: res.created, existing: res.existing, assets: res.assets }));
+    } catch (e) {
+      out.textContent = e.detail ? `${e.message} (${e.detail})` : e.message;
+      btn.disabled = false;
+    }
+  });
+  return h('div', { class: 'card', id: 'checklist' }, h('h2', {}, t('checklist.heading')),
+    h('p', {}, t(`checklist.intro.${r.kind}`)), btn, ' ',
+    h('a', { href: `#/kind/${lineKind.kind}?${new URLSearchParams({ q: r.id })}` }, t('checklist.open', { kind: title(lineKind.title, lineKind.kind) })),
+    out);
+}
+
 // A failed inspection item's finding becomes a corrective work request (C2): the municipality, who
 // issues work requests, starts one filled in from the finding; the contractor then links it on the item.
 function correctiveCard(r, names) {
@@ -318,6 +343,7 @@ async function detailView(id) {
     h('p', { class: 'muted' }, t('detail.meta', { version: r.version, by: r.updated_by, at: r.updated.slice(0, 16).replace('T', ' ') })),
     dueCard(k, r, () => detailView(id)),
     correctiveCard(r, names),
+    checklistCard(r, () => detailView(id)),
     dl,
     reportActions(r),
     r.allowed_transitions.length ? h('div', { class: 'card' }, h('h2', {}, t('detail.transitions')), reason, actions, err) : null,
