@@ -248,6 +248,12 @@ expect_rc 0 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4.json"
 expect_out "enrolled agent"
 expect_rc 2 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4b.json"
 expect_err "refused (token_used)"
+# a reply is bound to the key that asked: another pending agent cannot take it
+tok5=$("$MAMORI" enroll-token --db "$DB" --asset "$a4")
+expect_rc 0 "$A" enroll --token "$tok5" --state "$T/s5" --request "$T/req5.json"
+expect_rc 2 "$A" enroll --state "$T/s5" --reply "$T/rep4.json"
+expect_err "enrolled another key"
+[ ! -e "$T/s5/link.json" ] || fail "a foreign reply was kept"; ok
 expect_rc 0 "$A" enroll --state "$T/s4" --reply "$T/rep4.json"
 expect_out "enrolled as agent"
 [ ! -e "$T/s4/pending.json" ] || fail "pending.json left behind"; ok
