@@ -42,6 +42,11 @@ static int enroll_reply(const char *dir, const char *reply, const char *server)
 		rc = agent_report(&e);
 		goto out;
 	}
+	if (!mm_ct_equal(rep.public_key, st.sk + MM_ED25519_SEED_LEN, MM_ED25519_PK_LEN)) {
+		rc = agent_error("%s: this reply enrolled another key than the one in %s (a reply for another agent?)",
+				 reply, dir);
+		goto out;
+	}
 	snprintf(st.server, sizeof st.server, "%s", server ? server : "");
 	memcpy(st.agent, rep.agent, sizeof st.agent);
 	memcpy(st.asset, rep.asset, sizeof st.asset);
@@ -150,6 +155,10 @@ int agent_cmd_enroll(int argc, char **argv)
 	mm_link_enroll_reply rep;
 	if (mm_link_enroll_reply_parse(r.body, r.body_len, &rep, &e))
 		goto out_err;
+	if (!mm_ct_equal(rep.public_key, st.sk + MM_ED25519_SEED_LEN, MM_ED25519_PK_LEN)) {
+		mm_err_set(&e, MM_ECRYPTO, "the server enrolled another key than this agent's");
+		goto out_err;
+	}
 	snprintf(st.server, sizeof st.server, "%s", server);
 	memcpy(st.agent, rep.agent, sizeof st.agent);
 	memcpy(st.asset, rep.asset, sizeof st.asset);

@@ -8,9 +8,15 @@
  * server. Exit 0 accepted (or written) and every check passed, 1 accepted
  * with failures, 2 refused or error.
  */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -66,6 +72,92 @@ out:
 	return rc;
 }
 
+/* Upload the sealed envelope and print the server's answer; the exit status of `run`. */
+static int upload(const mm_link_url *u, const uint8_t pin[MM_SHA256_LEN], const mm_buf *env, uint64_t counter)
+{
+	mm_err e;
+	mm_err_clear(&e);
+	mm_buf raw;
+	mm_buf_init(&raw, MM_LINK_RESPONSE_MAX);
+	json_t *resp = NULL;
+	int rc = AGENT_USAGE;
+	mm_link_response r;
+	if (mm_link_http_request(u, pin, "POST", "/api/v1/agent/report", "application/vnd.mamori.agent-report", env->p,
+				 env->len, &raw, &r, &e)) {
+		rc = agent_report(&e);
+		goto out;
+	}
+	json_error_t je;
+	resp = json_loadb((const char *)r.body, r.body_len, 0, &je);
+	if (r.status != 201) {
+		json_t *er = json_object_get(resp, "error");
+		const char *code = json_string_value(json_object_get(er, "code"));
+		const char *detail = json_string_value(json_object_get(er, "detail"));
+		fprintf(stderr, "mamori-agent: error: the server refused report %llu (HTTP %u): %s: %s\n",
+			(unsigned long long)counter, r.status, code ? code : "?", detail ? detail : "no reason given");
+		goto out;
+	}
+	const char *result = json_string_value(json_object_get(resp, "result"));
+	const char *att = json_string_value(json_object_get(resp, "attachment"));
+	if (!result || !att) {
+		rc = agent_error("the server's answer lacks result or attachment");
+		goto out;
+	}
+	printf("report %llu accepted: %s, stored as %s, %lld inspection item(s) filled\n", (unsigned long long)counter,
+	       result, att, (long long)json_integer_value(json_object_get(resp, "items")));
+	rc = strcmp(result, "pass") == 0 ? AGENT_OK : AGENT_FAIL;
+out:
+	json_decref(resp);
+	mm_buf_release(&raw);
+	return rc;
+}
+
+/* In the child: give up root for good (to nobody) when we have it; verified, fail closed. */
+static int drop_root(void)
+{
+	if (geteuid() != 0)
+		return AGENT_OK;
+	struct passwd *pw = getpwnam("nobody");
+	if (!pw || pw->pw_uid == 0 || pw->pw_gid == 0)
+		return agent_error("no unprivileged user 'nobody' to upload as");
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 || setuid(0) == 0 ||
+	    geteuid() == 0)
+		return agent_error("cannot drop root before the upload: %s", strerror(errno));
+	return AGENT_OK;
+}
+
+/*
+ * The network half (TLS, HTTP, the server's answer) in a child process
+ * that holds neither the agent key nor, when started as root, root: what
+ * the network sends is never parsed next to the key or with privileges.
+ */
+static int upload_isolated(const mm_link_url *u, mm_link_state *st, const mm_buf *env)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		return agent_error("fork: %s", strerror(errno));
+	if (pid == 0) {
+		mm_link_state_wipe(st); /* the envelope is sealed: the key has no business here */
+		int rc = drop_root();
+		if (rc == AGENT_OK && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+			rc = agent_error("prctl: %s", strerror(errno));
+		if (rc == AGENT_OK)
+			rc = upload(u, st->pin, env, st->counter);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return agent_error("waitpid: %s", strerror(errno));
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return agent_error("the upload process ended by signal %d", WTERMSIG(status));
+}
+
 int agent_cmd_run(int argc, char **argv)
 {
 	agent_args a;
@@ -83,11 +175,9 @@ int agent_cmd_run(int argc, char **argv)
 	mm_err e;
 	mm_err_clear(&e);
 	mm_link_state st;
-	mm_buf report, env, raw;
+	mm_buf report, env;
 	mm_buf_init(&report, MM_LINK_REPORT_MAX);
 	mm_buf_init(&env, MM_LINK_ENVELOPE_MAX);
-	mm_buf_init(&raw, MM_LINK_RESPONSE_MAX);
-	json_t *resp = NULL;
 	bool pass = false, loaded = false;
 	int rc = AGENT_USAGE;
 	mm_link_url u;
@@ -122,38 +212,15 @@ int agent_cmd_run(int argc, char **argv)
 		rc = pass ? AGENT_OK : AGENT_FAIL;
 		goto out;
 	}
-	mm_link_response r;
-	if (mm_link_http_request(&u, st.pin, "POST", "/api/v1/agent/report", "application/vnd.mamori.agent-report",
-				 env.p, env.len, &raw, &r, &e))
-		goto out_err;
-	json_error_t je;
-	resp = json_loadb((const char *)r.body, r.body_len, 0, &je);
-	if (r.status != 201) {
-		json_t *er = json_object_get(resp, "error");
-		const char *code = json_string_value(json_object_get(er, "code"));
-		const char *detail = json_string_value(json_object_get(er, "detail"));
-		fprintf(stderr, "mamori-agent: error: the server refused report %llu (HTTP %u): %s: %s\n",
-			(unsigned long long)st.counter, r.status, code ? code : "?", detail ? detail : "no reason given");
-		goto out;
-	}
-	const char *result = json_string_value(json_object_get(resp, "result"));
-	const char *att = json_string_value(json_object_get(resp, "attachment"));
-	if (!result || !att) {
-		mm_err_set(&e, MM_EINVAL, "the server's answer lacks result or attachment");
-		goto out_err;
-	}
-	printf("report %llu accepted: %s, stored as %s, %lld inspection item(s) filled\n",
-	       (unsigned long long)st.counter, result, att, (long long)json_integer_value(json_object_get(resp, "items")));
-	rc = strcmp(result, "pass") == 0 ? AGENT_OK : AGENT_FAIL;
+	/* the network half runs in a child without the agent key (and, started as root, as nobody) */
+	rc = upload_isolated(&u, &st, &env);
 	goto out;
 out_err:
 	rc = agent_report(&e);
 out:
 	if (loaded)
 		mm_link_state_wipe(&st);
-	json_decref(resp);
 	mm_buf_release(&report);
 	mm_buf_release(&env);
-	mm_buf_release(&raw);
 	return rc;
 }

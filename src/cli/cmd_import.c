@@ -30,9 +30,8 @@ static int import_enrollment(mm_store *s, const char *path, const mm_buf *b, con
 	mm_err err;
 	mm_err_clear(&err);
 	int rc = CLI_USAGE;
-	mm_buf key;
-	mm_buf_init(&key, 128);
-	char *text = NULL;
+	mm_buf out;
+	mm_buf_init(&out, 4096);
 	if (mm_link_enroll_req_parse(b->p, b->len, &q, &err)) {
 		fprintf(stderr, "mamori: error: %s: %s\n", path, err.msg);
 		goto out;
@@ -47,17 +46,11 @@ static int import_enrollment(mm_store *s, const char *path, const mm_buf *b, con
 		fprintf(stderr, "mamori: error: %s: refused (%s): %s\n", path, r.code, r.reason);
 		goto out;
 	}
-	json_t *o = NULL;
-	if (!mm_base64_encode(r.server_key, sizeof r.server_key, &key))
-		o = json_pack("{s:s, s:s, s:s, s:s}", "agent", r.agent, "asset", r.asset, "tenant", r.tenant, "server_key",
-			      (const char *)key.p);
-	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (!text) {
+	if (mm_link_enroll_reply_format(&r, q.pk, &out)) {
 		rc = cli_error("out of memory");
 		goto out;
 	}
-	if (mm_file_write_atomic(reply, text, strlen(text), 0644, false, &err)) {
+	if (mm_file_write_atomic(reply, out.p, out.len, 0644, false, &err)) {
 		rc = cli_report(&err);
 		goto out;
 	}
@@ -65,8 +58,7 @@ static int import_enrollment(mm_store *s, const char *path, const mm_buf *b, con
 	       r.asset, reply);
 	rc = CLI_OK;
 out:
-	free(text);
-	mm_buf_release(&key);
+	mm_buf_release(&out);
 	return rc;
 }
 

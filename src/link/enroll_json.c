@@ -6,6 +6,7 @@
  * so the fuzz target reaches both.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -98,14 +99,16 @@ int mm_link_enroll_reply_parse(const void *p, size_t n, mm_link_enroll_reply *r,
 	const char *asset = json_string_value(json_object_get(o, "asset"));
 	const char *tenant = json_string_value(json_object_get(o, "tenant"));
 	const char *key = json_string_value(json_object_get(o, "server_key"));
+	const char *pkh = json_string_value(json_object_get(o, "public_key"));
 	uint8_t k[MM_ED25519_PK_LEN + 8];
 	size_t kl = 0;
 	int rc = MM_OK;
 	if (!json_is_object(o) || !mm_link_id_valid(agent, MM_ID_MAX) || !mm_link_id_valid(asset, MM_ID_MAX) ||
 	    !tenant || (tenant[0] && !mm_link_id_valid(tenant, MM_TENANT_MAX)) || !key ||
-	    !mm_base64_decode(key, strlen(key), k, sizeof k, &kl) || kl != MM_ED25519_PK_LEN) {
+	    !mm_base64_decode(key, strlen(key), k, sizeof k, &kl) || kl != MM_ED25519_PK_LEN || !pkh ||
+	    !mm_hex_decode(pkh, strlen(pkh), r->public_key, sizeof r->public_key)) {
 		rc = mm_err_set(err, MM_EINVAL,
-				"the server's enrollment answer lacks a valid agent, asset, tenant or server_key");
+				"the server's enrollment answer lacks a valid agent, asset, tenant, server_key or public_key");
 	} else {
 		snprintf(r->agent, sizeof r->agent, "%s", agent);
 		snprintf(r->asset, sizeof r->asset, "%s", asset);
@@ -113,5 +116,23 @@ int mm_link_enroll_reply_parse(const void *p, size_t n, mm_link_enroll_reply *r,
 		memcpy(r->server_key, k, MM_ED25519_PK_LEN);
 	}
 	json_decref(o);
+	return rc;
+}
+
+int mm_link_enroll_reply_format(const struct mm_link_result *r, const uint8_t pk[MM_ED25519_PK_LEN], mm_buf *out)
+{
+	mm_buf key;
+	mm_buf_init(&key, 128);
+	char pkhex[2 * MM_ED25519_PK_LEN + 1];
+	mm_hex_encode(pk, MM_ED25519_PK_LEN, pkhex);
+	json_t *o = NULL;
+	if (!mm_base64_encode(r->server_key, sizeof r->server_key, &key))
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "agent", r->agent, "asset", r->asset, "tenant", r->tenant,
+			      "server_key", (const char *)key.p, "public_key", pkhex);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	int rc = text ? mm_buf_puts(out, text) : MM_ENOMEM;
+	free(text);
+	mm_buf_release(&key);
 	return rc;
 }

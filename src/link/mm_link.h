@@ -100,10 +100,18 @@ typedef struct mm_link_enroll_reply {
 	char asset[MM_ID_MAX + 1];
 	char tenant[MM_TENANT_MAX + 1];
 	uint8_t server_key[MM_ED25519_PK_LEN];
+	uint8_t public_key[MM_ED25519_PK_LEN]; /* the agent key the server enrolled (the agent compares) */
 } mm_link_enroll_reply;
 
-/* Parse the server's 201 reply to an enrollment (the agent side); ids and the key checked. */
+/* Parse the server's 201 reply to an enrollment (the agent side); ids and keys checked. */
 int mm_link_enroll_reply_parse(const void *p, size_t n, mm_link_enroll_reply *r, mm_err *err) MM_MUST_USE;
+
+struct mm_link_result;
+/*
+ * The reply to a successful enrollment as JSON (appended to out):
+ * {"agent", "asset", "tenant", "server_key" (base64), "public_key" (hex, the enrolled agent key)}.
+ */
+int mm_link_enroll_reply_format(const struct mm_link_result *r, const uint8_t pk[MM_ED25519_PK_LEN], mm_buf *out) MM_MUST_USE;
 
 /* ---- tokens ---- */
 

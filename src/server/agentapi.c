@@ -83,14 +83,13 @@ static void do_enroll(struct ctx *x)
 		reply_refusal(x, &r);
 		return;
 	}
-	mm_buf key;
-	mm_buf_init(&key, 128);
-	if (mm_base64_encode(r.server_key, sizeof r.server_key, &key))
+	mm_buf out;
+	mm_buf_init(&out, 4096);
+	if (mm_link_enroll_reply_format(&r, q.pk, &out))
 		reply_error(x, 500, "internal", NULL);
 	else
-		reply_new(x, 201, json_pack("{s:s, s:s, s:s, s:s}", "agent", r.agent, "asset", r.asset, "tenant", r.tenant,
-					   "server_key", (const char *)key.p));
-	mm_buf_release(&key);
+		reply_json(x, 201, (const char *)out.p, out.len);
+	mm_buf_release(&out);
 }
 
 static void do_report(struct ctx *x)

@@ -140,6 +140,13 @@ expect_rc 0 "$A" run --state "$T/s2" --root "$H/compliant" --site "$H/site.yaml"
 expect_out "1 inspection item(s) filled"
 [ "$(R show --id "$item3b" | jq -r .state)" = passed ] || fail "item 3b not passed"; ok
 [ "$(R show --id "$ag2" | jq -r .data.last_result)" = pass ] || fail "agent 2 last_result"; ok
+# the upload runs in a child that gives up root (to nobody) and fails closed if it cannot
+if [ "$(id -u)" = 0 ] && command -v strace >/dev/null; then
+  # (LeakSanitizer cannot run under ptrace; the other runs of this test check leaks)
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 expect_rc 0 strace -f -qq -e trace=setuid,setgid -o "$T/strace" "$A" run --state "$T/s2" --root "$H/compliant" --site "$H/site.yaml"
+  grep -Eq "setuid\($(id -u nobody)\) += 0" "$T/strace" || { cat "$T/strace"; fail "the upload kept root"; }; ok
+  grep -Eq "setuid\(0\) += -1 EPERM" "$T/strace" || { cat "$T/strace"; fail "the drop of root is not verified"; }; ok
+fi
 
 # ---- refusals over HTTPS ----
 # replay: the same envelope again
@@ -248,6 +255,12 @@ expect_rc 0 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4.json"
 expect_out "enrolled agent"
 expect_rc 2 "$MAMORI" import --db "$DB" "$T/req4.json" --reply "$T/rep4b.json"
 expect_err "refused (token_used)"
+# a reply is bound to the key that asked: another pending agent cannot take it
+tok5=$("$MAMORI" enroll-token --db "$DB" --asset "$a4")
+expect_rc 0 "$A" enroll --token "$tok5" --state "$T/s5" --request "$T/req5.json"
+expect_rc 2 "$A" enroll --state "$T/s5" --reply "$T/rep4.json"
+expect_err "enrolled another key"
+[ ! -e "$T/s5/link.json" ] || fail "a foreign reply was kept"; ok
 expect_rc 0 "$A" enroll --state "$T/s4" --reply "$T/rep4.json"
 expect_out "enrolled as agent"
 [ ! -e "$T/s4/pending.json" ] || fail "pending.json left behind"; ok

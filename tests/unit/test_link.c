@@ -255,11 +255,27 @@ static void test_enroll_json(void **state)
 		if (!strstr(err.msg, bad[i].why))
 			fail_msg("%s: message '%s' lacks '%s'", bad[i].body, err.msg, bad[i].why);
 	}
-	const char rep[] = "{\"agent\":\"agent-1\",\"asset\":\"asset-2\",\"tenant\":\"\","
-			   "\"server_key\":\"d1NIycbH6hRQwOAbF9cVGGFmoZ8+ERJt6hdwUADr2N0=\"}";
-	assert_int_equal(mm_link_enroll_reply_parse(rep, strlen(rep), &r, &err), MM_OK);
+	/* the reply as the server formats it parses back to the same values */
+	mm_link_result res;
+	memset(&res, 0, sizeof res);
+	snprintf(res.agent, sizeof res.agent, "agent-1");
+	snprintf(res.asset, sizeof res.asset, "asset-2");
+	res.server_key[0] = 0x77;
+	uint8_t pk[32] = {0};
+	pk[31] = 5;
+	mm_buf out;
+	mm_buf_init(&out, 4096);
+	assert_int_equal(mm_link_enroll_reply_format(&res, pk, &out), MM_OK);
+	assert_int_equal(mm_link_enroll_reply_parse(out.p, out.len, &r, &err), MM_OK);
+	mm_buf_release(&out);
 	assert_string_equal(r.agent, "agent-1");
+	assert_string_equal(r.asset, "asset-2");
+	assert_string_equal(r.tenant, "");
 	assert_int_equal(r.server_key[0], 0x77);
+	assert_memory_equal(r.public_key, pk, 32);
+	const char nopk[] = "{\"agent\":\"agent-1\",\"asset\":\"asset-2\",\"tenant\":\"\","
+			    "\"server_key\":\"d1NIycbH6hRQwOAbF9cVGGFmoZ8+ERJt6hdwUADr2N0=\"}";
+	assert_int_equal(mm_link_enroll_reply_parse(nopk, strlen(nopk), &r, &err), MM_EINVAL);
 	const char *const badrep[] = {"{}", "{\"agent\":\"../x\",\"asset\":\"a\",\"tenant\":\"\",\"server_key\":\"AA==\"}",
 				      "{\"agent\":\"a\",\"asset\":\"a\",\"tenant\":\"\",\"server_key\":\"AAAA\"}", "null"};
 	for (size_t i = 0; i < sizeof badrep / sizeof badrep[0]; i++)
