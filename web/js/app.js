@@ -275,6 +275,8 @@ function valueText(f, v) {
   if (v === undefined || v === null) return '';
   if (f && f.type === 'boolean') return v ? t('form.yes') : t('form.no');
   if (f && f.type === 'enum') return enumTitle(f, v);
+  // a Japan-time instant as people write it; any other zone is shown with its offset
+  if (f && f.type === 'datetime' && typeof v === 'string' && v.endsWith('+09:00')) return v.slice(0, 16).replace('T', ' ');
   if (Array.isArray(v)) return v.map((x) => (f && f.item && f.item.type === 'enum' ? enumTitle(f, x) : x)).join(', ');
   return String(v);
 }
