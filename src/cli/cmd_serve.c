@@ -88,8 +88,13 @@ static int confine(void *ctx, mm_err *err)
 		/* the shipped data read while serving: the requirements catalogue, schema titles, policies */
 		{cli_data_dir(), MM_FS_READ},
 	};
+	size_t nrules = sizeof rules / sizeof rules[0];
+	mm_fs_rule with_proc[sizeof rules / sizeof rules[0] + 1];
+	memcpy(with_proc, rules, sizeof rules);
+	if (mm_server_sanitized()) /* LeakSanitizer reads /proc/self at exit */
+		with_proc[nrules++] = (mm_fs_rule){"/proc/self", MM_FS_READ};
 	int abi = 0;
-	if ((rc = mm_server_landlock(rules, sizeof rules / sizeof rules[0], &abi, err)))
+	if ((rc = mm_server_landlock(with_proc, nrules, &abi, err)))
 		return rc;
 	if (!abi)
 		fprintf(stderr, "mamori serve: Landlock is not available in this kernel: the file system is not"

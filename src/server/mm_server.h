@@ -110,6 +110,8 @@ int mm_server_landlock(const mm_fs_rule *rules, size_t n, int *abi, mm_err *err)
  * process (SIGSYS). Sets no_new_privs.
  */
 int mm_server_seccomp(mm_err *err) MM_MUST_USE;
+/* True in sanitizer builds, whose filter also lets LeakSanitizer's tracer work (ptrace, wait4, /proc). */
+bool mm_server_sanitized(void);
 
 /* ---- request parsing (pure; no I/O) ---- */
 

@@ -115,5 +115,9 @@ int main(int argc, char **argv)
 		return probe_landlock(argv[2], argv[3], argv[4]);
 	if (argc == 3 && strcmp(argv[1], "drop") == 0)
 		return probe_drop(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "build") == 0) {
+		puts(mm_server_sanitized() ? "sanitized" : "release");
+		return 0;
+	}
 	return usage();
 }
