@@ -181,6 +181,7 @@
 #define MM_CSV_COLS_MAX        MM_SCHEMA_FIELDS_MAX /* columns of one row */
 #define MM_CSV_CELL_MAX        MM_TEXT_DEFAULT_MAX  /* bytes of one cell */
 #define MM_LEDGER_GROUP_MAX    MM_CSV_ROWS_MAX      /* entries of one all-or-nothing ledger write */
+#define MM_CSV_SKIPPED_MAX     100                  /* rows an import of the valid rows only may leave out */
 
 /* ---- Compliance: requirements catalogue and dashboard (src/compliance) ---- */
 #define MM_CATALOGUE_FILE_MAX    (1u << 20)  /* data/catalogue/catalogue.json */

@@ -21,7 +21,7 @@ static const char usage[] =
 	"  list       --kind KIND [--state STATE] [--format json|text]\n"
 	"  history    --id ID [--format json|text]\n"
 	"  attach     --file FILE --actor NAME [--name NAME]     (prints the SHA-256)\n"
-	"  import     --kind KIND --csv FILE --actor NAME [--role ROLE] [--reason TEXT]\n"
+	"  import     --kind KIND --csv FILE --actor NAME [--role ROLE] [--reason TEXT] [--valid-only]\n"
 	"             (header row of field names; every row or none is written)\n"
 	"  Every command also takes --tenant ORG (the organisation; default: the default one).\n"
 	"  --role defaults to admin. update takes a JSON merge patch: fields given replace, null removes.\n"
@@ -136,11 +136,11 @@ static int report_write(const mm_write_result *res, bool create)
 	return CLI_OK;
 }
 
-/* `record import`: a CSV file as records of one kind, all or nothing (docs/operations.md). */
+/* `record import`: a CSV file as records of one kind, all or nothing — or, with --valid-only, the valid rows (docs/operations.md). */
 static int record_import(int argc, char **argv)
 {
 	cli_args a;
-	if (cli_parse(&a, argc, argv, "db: kind: csv: actor: role: tenant: reason:"))
+	if (cli_parse(&a, argc, argv, "db: kind: csv: actor: role: tenant: reason: valid-only"))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_error("record import: unexpected argument '%s'", a.pos[0]);
@@ -164,10 +164,21 @@ static int record_import(int argc, char **argv)
 	}
 	if ((rc = open_store(db, true, &s)))
 		goto out;
-	if (mm_ops_import_csv(s, &who, kind, (const char *)in.p, in.len, csv, cli_opt(&a, "reason"), &res, &err))
+	json_t *skipped = NULL;
+	if (cli_flag(&a, "valid-only")
+		    ? mm_ops_import_csv_valid(s, &who, kind, (const char *)in.p, in.len, csv, cli_opt(&a, "reason"), &res,
+					      &skipped, &err)
+		    : mm_ops_import_csv(s, &who, kind, (const char *)in.p, in.len, csv, cli_opt(&a, "reason"), &res, &err))
 		rc = cli_report(&err);
 	else
 		printf("imported %zu %s records (%s … %s)\n", res.count, kind, res.first, res.last);
+	size_t i;
+	json_t *sk;
+	json_array_foreach(skipped, i, sk) /* --valid-only: every row left out, and exit 1 */
+		fprintf(stderr, "not imported: %s\n", json_string_value(json_object_get(sk, "error")));
+	if (rc == CLI_OK && json_array_size(skipped))
+		rc = 1;
+	json_decref(skipped);
 	rc = close_store(s, rc);
 out:
 	mm_buf_release(&in);

@@ -108,12 +108,34 @@ static int at_row(const mm_csv *c, size_t i, const char *label, mm_err *err)
 	return mm_err_prefix(err, "%s: line %zu", label, c->line[i + 1]);
 }
 
-int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
-		      const char *label, const char *reason, mm_store_create_all_result *res, mm_err *err)
+/* Note row i (0 = the first data row) as skipped with err's reason (prefixed with where it is). */
+static int skip_row(const mm_csv *c, size_t i, const char *label, json_t *skipped, mm_err *err)
+{
+	at_row(c, i, label, err);
+	if (json_array_size(skipped) >= MM_CSV_SKIPPED_MAX)
+		return mm_err_set(err, MM_ELIMIT, "%s: more than %u rows refused; nothing was imported", label,
+				  MM_CSV_SKIPPED_MAX);
+	if (json_array_append_new(skipped, json_pack("{s:I, s:s}", "line", (json_int_t)c->line[i + 1], "error", err->msg)))
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	mm_err_clear(err);
+	return MM_OK;
+}
+
+/* A refusal that concerns one row (its values), not the whole import. */
+static bool row_error(int rc)
+{
+	return rc == MM_EINVAL || rc == MM_ENOTFOUND;
+}
+
+/* The import: strict (skipped NULL: any bad row refuses everything) or valid rows only. */
+static int import_rows(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
+		       const char *label, const char *reason, mm_store_create_all_result *res, json_t *skipped,
+		       mm_err *err)
 {
 	mm_csv c;
 	json_t *docs = NULL;
 	const mm_field **cols = NULL;
+	size_t *rowof = NULL; /* docs[k] came from data row rowof[k] */
 	mm_err local;
 	int rc;
 	if (!err)
@@ -132,8 +154,9 @@ int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const 
 		goto out;
 	}
 	cols = calloc(c.ncols, sizeof *cols);
+	rowof = calloc(c.nrows, sizeof *rowof);
 	docs = json_array();
-	if (!cols || !docs) {
+	if (!cols || !rowof || !docs) {
 		rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -163,6 +186,7 @@ int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const 
 			rc = mm_err_set(err, MM_ENOMEM, "out of memory");
 			goto out;
 		}
+		rowof[json_array_size(docs) - 1] = i - 1;
 		for (size_t j = 0; j < c.ncols; j++) {
 			const char *cell = c.cells[i * c.ncols + j];
 			char what[160];
@@ -171,6 +195,12 @@ int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const 
 			snprintf(what, sizeof what, "field %s", cols[j]->name);
 			json_t *v = cols[j]->type == MM_F_LIST ? list(cols[j], cell, what, err)
 								 : scalar(cols[j], cell, what, err);
+			if (!v && skipped && row_error(err->code)) {
+				json_array_remove(docs, json_array_size(docs) - 1);
+				if ((rc = skip_row(&c, i - 1, label, skipped, err)))
+					goto out;
+				break;
+			}
 			if (!v) {
 				rc = err->code;
 				at_row(&c, i - 1, label, err);
@@ -182,16 +212,52 @@ int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const 
 			}
 		}
 	}
-	if ((rc = mm_store_create_all(s, who, kind, docs, reason, res, err))) {
-		if (res->bad < c.nrows - 1)
-			at_row(&c, res->bad, label, err);
-		else
-			mm_err_prefix(err, "%s", label);
-		goto out;
+	for (;;) {
+		if (json_array_size(docs) == 0) {
+			rc = mm_err_set(err, MM_EINVAL, "%s: no row could be imported", label);
+			goto out;
+		}
+		if ((rc = mm_store_create_all(s, who, kind, docs, reason, res, err)) == MM_OK)
+			break;
+		size_t bad = res->bad;
+		if (!skipped || bad >= json_array_size(docs) || !row_error(rc)) {
+			if (bad < json_array_size(docs))
+				at_row(&c, rowof[bad], label, err);
+			else
+				mm_err_prefix(err, "%s", label);
+			goto out;
+		}
+		/* valid rows only: leave this one out and write the others again, still all at once */
+		if ((rc = skip_row(&c, rowof[bad], label, skipped, err)))
+			goto out;
+		json_array_remove(docs, bad);
+		memmove(rowof + bad, rowof + bad + 1, (json_array_size(docs) - bad) * sizeof *rowof);
 	}
 out:
 	free(cols);
+	free(rowof);
 	json_decref(docs);
 	mm_ops_csv_free(&c);
+	return rc;
+}
+
+int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
+		      const char *label, const char *reason, mm_store_create_all_result *res, mm_err *err)
+{
+	return import_rows(s, who, kind, text, n, label, reason, res, NULL, err);
+}
+
+int mm_ops_import_csv_valid(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
+			    const char *label, const char *reason, mm_store_create_all_result *res, json_t **skipped,
+			    mm_err *err)
+{
+	*skipped = json_array();
+	if (!*skipped)
+		return mm_err_set(err, MM_ENOMEM, "out of memory");
+	int rc = import_rows(s, who, kind, text, n, label, reason, res, *skipped, err);
+	if (rc) {
+		json_decref(*skipped);
+		*skipped = NULL;
+	}
 	return rc;
 }

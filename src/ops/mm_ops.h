@@ -136,4 +136,17 @@ int mm_ops_import_csv(mm_store *s, const mm_actor *who, const char *kind, const 
 		      const char *label, const char *reason, mm_store_create_all_result *res,
 		      mm_err *err) MM_MUST_USE;
 
+/*
+ * The same, importing the valid rows only, when the person asks for it
+ * explicitly: a row refused for its values (a bad cell, the schema, a
+ * reference, the deriver) is left out and listed in *skipped (a new JSON
+ * array of {"line", "error"}; NULL on failure) and the others are written
+ * in one all-or-nothing write. Refusals of the whole import (the header,
+ * the role, the file, more than MM_CSV_SKIPPED_MAX bad rows, no valid row
+ * at all) write nothing, as mm_ops_import_csv.
+ */
+int mm_ops_import_csv_valid(mm_store *s, const mm_actor *who, const char *kind, const char *text, size_t n,
+			    const char *label, const char *reason, mm_store_create_all_result *res, json_t **skipped,
+			    mm_err *err) MM_MUST_USE;
+
 #endif

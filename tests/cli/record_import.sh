@@ -107,6 +107,24 @@ expect_rc 2 "$MAMORI" record import --db "$db" --kind person --csv "$T/none.csv"
 expect_err "none.csv"
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
 
+# ---- --valid-only: asked for explicitly, the valid rows go in and every bad row is named (exit 1) ----
+printf 'name,organisation,role\n木村 一,受託者,engineer\n林 二,受託者,boss\n森 三,受託者,engineer\n,受託者,engineer\n' >"$T/mixed.csv"
+p0=$(count person)
+expect_rc 2 "$MAMORI" record import --db "$db" --kind person --csv "$T/mixed.csv" --actor 責任者 --role contractor-manager
+expect_eq "$(count person)" "$p0" "the default stays all or nothing"
+expect_rc 1 "$MAMORI" record import --db "$db" --kind person --csv "$T/mixed.csv" --actor 責任者 --role contractor-manager --valid-only
+expect_out "imported 2 person records"
+expect_err "not imported: $T/mixed.csv: line 3, column 3: field role"
+expect_err "not imported: $T/mixed.csv: line 5"
+expect_eq "$(count person)" "$((p0 + 2))" "the two valid rows"
+printf 'name,organisation,role\n林 二,受託者,boss\n' >"$T/allbad.csv"
+expect_rc 2 "$MAMORI" record import --db "$db" --kind person --csv "$T/allbad.csv" --actor 責任者 --role contractor-manager --valid-only
+expect_err "no row could be imported"
+expect_rc 2 "$MAMORI" record import --db "$db" --kind person --csv "$T/mixed.csv" --actor 作業者 --role contractor-operator --valid-only
+expect_err "may not create"
+expect_eq "$(count person)" "$((p0 + 2))" "refused imports write nothing"
+expect_rc 0 "$MAMORI" ledger verify --db "$db"
+
 # ---- the same import over HTTPS: POST /api/v1/records/KIND/import (text/csv), the kind's create roles ----
 command -v curl >/dev/null || fail "curl is missing (scripts/deps.sh test)"
 PW='correct horse battery'
