@@ -91,8 +91,8 @@ static int confine(void *ctx, mm_err *err)
 	size_t nrules = sizeof rules / sizeof rules[0];
 	mm_fs_rule with_proc[sizeof rules / sizeof rules[0] + 1];
 	memcpy(with_proc, rules, sizeof rules);
-	if (mm_server_sanitized()) /* LeakSanitizer reads /proc/self at exit */
-		with_proc[nrules++] = (mm_fs_rule){"/proc/self", MM_FS_READ};
+	if (mm_server_sanitized()) /* LeakSanitizer reads /proc at exit */
+		with_proc[nrules++] = (mm_fs_rule){"/proc", MM_FS_READ};
 	int abi = 0;
 	if ((rc = mm_server_landlock(with_proc, nrules, &abi, err)))
 		return rc;

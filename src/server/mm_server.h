@@ -110,7 +110,7 @@ int mm_server_landlock(const mm_fs_rule *rules, size_t n, int *abi, mm_err *err)
  * process (SIGSYS). Sets no_new_privs.
  */
 int mm_server_seccomp(mm_err *err) MM_MUST_USE;
-/* True in sanitizer builds, whose filter also lets LeakSanitizer's tracer work (ptrace, wait4, /proc). */
+/* True in sanitizer builds, whose filter only logs what it would refuse (LeakSanitizer's tracer). */
 bool mm_server_sanitized(void);
 
 /* ---- request parsing (pure; no I/O) ---- */

@@ -136,8 +136,11 @@ stop
 # ---- the filter kills what a server never does; Landlock and the drop hold ----
 expect_rc 0 "$PROBE" seccomp allowed
 calls="execve ptrace socket setuid"
-# a sanitizer build lets LeakSanitizer's tracer ptrace (src/server/sandbox.c); a release never does
-[ "$("$PROBE" build)" = sanitized ] && calls="execve socket setuid"
+# a sanitizer build's filter only logs (LeakSanitizer's tracer, src/server/sandbox.c); a release kills
+if [ "$("$PROBE" build)" = sanitized ]; then
+  echo "serve_sandbox: note: sanitizer build: the filter logs instead of killing; kills are checked in release builds"
+  calls=
+fi
 for call in $calls; do
   run "$PROBE" seccomp "$call"
   [ "$rc" -eq $((128 + $(kill -l SYS))) ] || fail "$call under the filter: exit $rc, not SIGSYS ($(cat "$T/out"))"
