@@ -163,7 +163,7 @@ static const struct rspec rule_types[] = {
 	{"prior_notice",
 	 {{"kind", P_NAME, true, K}, {"start_field", P_NAME, true, "kind"}, {"approved_states", P_NAMES, true, "kind"},
 	  {"pending_states", P_NAMES, true, "kind"}, {"ignore_states", P_NAMES, false, "kind"},
-	  {"warn_days", P_DAYS, true, NULL}}},
+	  {"notice_field", P_NAME, false, "kind"}, {"warn_days", P_DAYS, true, NULL}}},
 	{"recent_field",
 	 {{"kind", P_NAME, true, K}, {"states", P_NAMES, false, "kind"}, {"field", P_NAME, true, "kind"},
 	  {"max_days", P_DAYS, true, NULL}, {"warn_days", P_DAYS, true, NULL}}},

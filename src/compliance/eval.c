@@ -358,8 +358,16 @@ static void rule_prior_notice(acc *a, const json_t *r, const mm_compliance_input
 		const char *st = rstate(rec), *ds = compliance_str(rec, pstr(r, "start_field"));
 		if (in_names(st, json_object_get(r, "ignore_states")) && json_object_get(r, "ignore_states"))
 			continue;
-		if (!date_of(ds, &d) ||
-		    !compliance_instant(json_string_value(json_object_get(rec, "created")), &created))
+		/* when notified: the record's notice date if the rule names one and it is given (data carried over
+		   from before mamori), else when the record was made */
+		const char *nf = pstr(r, "notice_field");
+		const char *ns = nf ? compliance_str(rec, nf) : NULL;
+		mm_day nd;
+		if (!date_of(ds, &d))
+			continue;
+		if (ns && date_of(ns, &nd))
+			created = mm_cal_instant(nd, 0);
+		else if (!compliance_instant(json_string_value(json_object_get(rec, "created")), &created))
 			continue;
 		int64_t start = mm_cal_instant(d, 0);
 		a->checked++;

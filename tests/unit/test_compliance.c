@@ -380,6 +380,19 @@ static void rule_prior_notice(void **st)
 	json_decref(late);
 	json_decref(pending);
 	mm_catalogue_free(c);
+	/* with a notice date: that day counts, not when the record was typed in */
+	c = cat_of("[{\"type\":\"prior_notice\",\"title\":{\"ja\":\"a\",\"en\":\"a\"},\"kind\":\"person\","
+		   "\"start_field\":\"allowed_from\",\"notice_field\":\"notified_on\",\"approved_states\":[\"active\"],"
+		   "\"pending_states\":[\"proposed\"],\"warn_days\":14}]");
+	json_t *carried = recs("{\"person\":[{\"id\":\"p1\",\"state\":\"active\",\"created\":\"2026-11-01T10:00:00+09:00\","
+			       "\"data\":{\"allowed_from\":\"2026-04-01\",\"notified_on\":\"2026-03-31\"}}]}");
+	expect(c, carried, "2026-11-22T00:00:00+09:00", "met", NULL);
+	json_t *sameday = recs("{\"person\":[{\"id\":\"p1\",\"state\":\"active\",\"created\":\"2026-03-01T10:00:00+09:00\","
+			       "\"data\":{\"allowed_from\":\"2026-04-01\",\"notified_on\":\"2026-04-01\"}}]}");
+	expect(c, sameday, "2026-11-22T00:00:00+09:00", "missed", "notified_late");
+	json_decref(carried);
+	json_decref(sameday);
+	mm_catalogue_free(c);
 }
 
 static void rule_recent_field_and_date_limit(void **st)
