@@ -8,12 +8,14 @@
  * is no background thread, so a single-threaded CLI pays nothing for it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ledger/mm_ledger.h"
 #include "base/banned.h"
@@ -112,6 +114,12 @@ int mm_ledger_create(const char *path, const mm_note_signer *signer, mm_err *err
 {
 	if (mm_file_exists(path))
 		return mm_err_set(err, MM_EEXIST, "%s: already exists; refusing to overwrite", path);
+	/* the records are the municipality's: owner-only from the first byte (SQLite gives its -wal and -shm
+	   files the same mode) */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return mm_err_set(err, errno == EEXIST ? MM_EEXIST : MM_EIO, "%s: %s", path, strerror(errno));
+	close(fd);
 	sqlite3 *db = NULL;
 	int rc = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err);
 	if (rc)

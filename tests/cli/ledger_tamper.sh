@@ -7,6 +7,9 @@
 db=$T/base/m.db
 mkdir -p "$T/base"
 expect_rc 0 "$MAMORI" init --db "$db"
+# the database, and the signing key, are the owner's only
+expect_eq "$(stat -c %a "$db")" 600 "database mode"
+expect_eq "$(stat -c %a "${db%.db}-ledger.key")" 600 "signing key mode"
 # a ledger holding only its genesis entry (no Merkle node stored yet) verifies
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
 expect_out "entries: 1"
