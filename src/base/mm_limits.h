@@ -174,6 +174,9 @@
 #define MM_LINK_TOKEN_TTL_MAX    (30 * 24 * 3600)
 #define MM_LINK_HOSTNAME_MAX     253
 #define MM_LINK_ITEMS_MAX        10000       /* open inspection items examined per report */
+#define MM_LINK_REFUSALS_BURST   60          /* refused agent requests (each a ledger entry) one source may cause at once… */
+#define MM_LINK_REFUSALS_PER_MIN 60          /* …and then per minute */
+#define MM_LINK_REFUSAL_SLOTS    256         /* source addresses tracked for that budget */
 
 /* ---- Operations: CSV import (src/ops/csv.c, import.c; mamori record import, POST .../import) ---- */
 #define MM_CSV_FILE_MAX        (16u << 20) /* one CSV file or upload body */

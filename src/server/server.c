@@ -427,6 +427,7 @@ int mm_server_start(const mm_server_config *cfg, mm_store *store, mm_auth *auth,
 	atomic_init(&srv->inflight, 0);
 	atomic_init(&srv->body_bytes, 0);
 	atomic_init(&srv->stopping, false);
+	pthread_mutex_init(&srv->refusal_mu, NULL);
 	struct sockaddr_storage ss;
 	char host[256];
 	uint16_t port;
@@ -557,5 +558,6 @@ void mm_server_stop(mm_server *srv)
 		free(srv->key);
 	}
 	free(srv->cert);
+	pthread_mutex_destroy(&srv->refusal_mu);
 	free(srv);
 }

@@ -3,6 +3,7 @@
 #ifndef MM_SERVER_INT_H
 #define MM_SERVER_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <jansson.h>
@@ -36,6 +37,18 @@ struct mm_server {
 	atomic_size_t body_bytes; /* request bodies buffered now, bounded by MM_HTTP_BODIES_MAX */
 	atomic_bool stopping;
 	char schema_dir[4096]; /* the store's schema folder, for report titles (report_api.c) */
+	/*
+	 * agentapi.c: each refused enrollment or report is a ledger entry, and
+	 * these requests come before any login, so every source address has a
+	 * budget of refusals (a token bucket; sources share a slot on a hash
+	 * collision, which only makes the budget stricter).
+	 */
+	pthread_mutex_t refusal_mu;
+	struct refusal_slot {
+		uint8_t key[17]; /* address family, then the IPv4 address or an IPv6 /64 */
+		int64_t at_ms;   /* when tokens were last counted */
+		int64_t tokens;  /* thousandths of a refusal */
+	} refusal[MM_LINK_REFUSAL_SLOTS];
 };
 
 /* What a handler answers; the dispatcher adds the security headers. */
