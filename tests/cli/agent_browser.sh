@@ -12,9 +12,7 @@ CHROMIUM=${MM_CHROMIUM:-/usr/bin/chromium}
 command -v node >/dev/null || fail "node is missing: run scripts/deps.sh test"
 : "${MAMORI_AGENT:?run through ctest}"
 B="$MM_SRC/tests/browser"
-if [ ! -d "$B/node_modules/playwright-core" ]; then
-  (cd "$B" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/browser failed"
-fi
+need_playwright
 
 DB=$T/m.db
 PW='correct horse battery'

@@ -39,3 +39,16 @@ expect_err() { grep -qF -- "$1" "$T/err" || { cat "$T/err"; fail "stderr lacks '
 # expect_eq A B [what]
 expect_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; ok; }
 done_ok() { echo "$(basename "$0" .sh): $passed checks passed"; }
+
+# Playwright (playwright-core from npm, as the committed lock file pins it) for the browser tests:
+# installed once, under a lock, because ctest runs several browser tests at the same time and one
+# must not start on a half-installed node_modules.
+need_playwright() {
+  local b="$MM_SRC/tests/browser"
+  (
+    flock 9
+    if [ ! -f "$b/node_modules/.mamori-complete" ]; then
+      (cd "$b" && npm ci --no-audit --no-fund --loglevel=error) && touch "$b/node_modules/.mamori-complete"
+    fi
+  ) 9>"$b/.npm-lock" || fail "npm ci in tests/browser failed"
+}

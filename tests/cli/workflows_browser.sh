@@ -10,9 +10,7 @@ CHROMIUM=${MM_CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing: run scripts/deps.sh test"
 command -v node >/dev/null || fail "node is missing: run scripts/deps.sh test"
 B="$MM_SRC/tests/browser"
-if [ ! -d "$B/node_modules/playwright-core" ]; then
-  (cd "$B" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/browser failed"
-fi
+need_playwright
 
 DB=$T/ops.db
 PW='correct horse battery'
