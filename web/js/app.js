@@ -35,7 +35,9 @@ function fieldTitle(f) {
   return title(f.title, f.name);
 }
 
-function show(view) {
+// at: the location.hash a view was started for; a slow view whose page the user has left is dropped.
+function show(view, at) {
+  if (at !== undefined && at !== location.hash) return;
   const main = clear($('#main'));
   main.append(view);
   main.focus({ preventScroll: true });
@@ -141,6 +143,7 @@ async function startSession(s) {
 // ---- list ----
 
 async function listView(kindName, params) {
+  const at = location.hash;
   const k = kindOf(kindName);
   if (!k) return notFound();
   const q = params.get('q') || '';
@@ -191,7 +194,7 @@ async function listView(kindName, params) {
     k.may_create ? importPanel(k, (r) => {
       pendingNotice = t('import.done', { n: r.count, first: r.first, last: r.last });
       go({ offset: '0', sort: 'id', order: 'desc' });
-    }) : null));
+    }) : null), at);
 }
 
 // ---- names of referenced records ----
@@ -288,6 +291,7 @@ function opTitle(k, op) {
 }
 
 async function detailView(id) {
+  const at = location.hash;
   const r = await api('GET', `/record/${id}`);
   const k = kindOf(r.kind);
   const hist = await api('GET', `/record/${id}/history`);
@@ -353,7 +357,7 @@ async function detailView(id) {
     h('div', { class: 'scroll' }, h('table', { class: 'records', id: 'history' },
       h('thead', {}, h('tr', {}, ['ver', 'time', 'actor', 'role', 'op', 'state', 'reason', 'ledger'].map((c) => h('th', { scope: 'col' }, t(`hist.${c}`))))),
       h('tbody', {}, histRows))),
-    proofBox));
+    proofBox), at);
 }
 
 async function showProof(seq, box) {
@@ -377,6 +381,7 @@ async function showProof(seq, box) {
 // ---- create / edit ----
 
 async function formView(kindName, id, params) {
+  const at = location.hash;
   const rec = id ? await api('GET', `/record/${id}`) : null;
   const k = kindOf(rec ? rec.kind : kindName);
   if (!k) return notFound();
@@ -390,12 +395,13 @@ async function formView(kindName, id, params) {
     const r = await api('POST', `/records/${k.kind}`, { data, reason: reason || undefined });
     return r.id;
   }, prefill && typeof prefill === 'object' ? prefill : null);
-  show(h('section', {}, h('h1', {}, rec ? t('form.edit_title', { id }) : t('form.new_title', { kind: title(k.title, k.kind) })), form));
+  show(h('section', {}, h('h1', {}, rec ? t('form.edit_title', { id }) : t('form.new_title', { kind: title(k.title, k.kind) })), form), at);
 }
 
 // ---- accounts ----
 
 async function usersView() {
+  const at = location.hash;
   let users;
   try {
     users = await api('GET', '/users');
@@ -447,7 +453,7 @@ async function usersView() {
     });
     if (reset) section.append(reset);
   }
-  show(section);
+  show(section, at);
 }
 
 function passwordView() {
