@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "ledger/rows.h"
 #include "ledger/verify_int.h"
 #include "base/banned.h"
 
@@ -62,7 +63,7 @@ int mm_ledger_export(mm_ledger *l, const char *path, mm_err *err)
 		goto out;
 	}
 	uint64_t count = 0;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM ledger", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT last FROM ledger ORDER BY first DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		count = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -70,21 +71,37 @@ int mm_ledger_export(mm_ledger *l, const char *path, mm_err *err)
 	if ((rc = put(f, magic, sizeof magic)) || (rc = put_be(f, BUNDLE_VERSION, 1)) ||
 	    (rc = put_be(f, key.len, 2)) || (rc = put(f, key.p, key.len)) || (rc = put_be(f, count, 8)))
 		goto out_io;
-	if (sqlite3_prepare_v2(db, "SELECT entry FROM ledger ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT first, data FROM ledger ORDER BY first", -1, &st, NULL) != SQLITE_OK) {
 		rc = mm_err_set(err, MM_EDB, "export: %s", sqlite3_errmsg(db));
 		goto out_tx;
 	}
+	/* the entries as stored, in order; `ledger verify` (here or on the bundle) judges them */
 	uint64_t written = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		if ((rc = put_be(f, n, 4)) || (rc = put(f, sqlite3_column_blob(st, 0), n)))
-			goto out_io;
-		written++;
+		const uint8_t *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1), off = 0;
+		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+		row_rec r;
+		bool damaged = false;
+		while (written < count && row_next(p, n, &off, seq, &r, &damaged)) {
+			if ((rc = put_be(f, r.len, 4)) || (rc = put(f, r.entry, r.len)))
+				goto out_io;
+			written++;
+			seq++;
+		}
+		if (damaged || (written < count && off != n)) {
+			rc = mm_err_set(err, MM_ECORRUPT,
+					"export: the row of entries from %lld is damaged (run `mamori ledger verify`)",
+					(long long)sqlite3_column_int64(st, 0));
+			goto out_tx;
+		}
 	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if (written != count) {
-		rc = mm_err_set(err, MM_EDB, "export: entry count changed during export");
+		rc = mm_err_set(err, MM_ECORRUPT,
+				"export: %llu entries stored where the last row ends at %llu (run `mamori ledger verify`)",
+				(unsigned long long)written, (unsigned long long)count);
 		goto out_tx;
 	}
 	uint32_t ncp = 0;

@@ -18,18 +18,17 @@
 #include <unistd.h>
 
 #include "ledger/mm_ledger.h"
+#include "ledger/rows.h"
 #include "base/banned.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	/*
-	 * nodes: the hashes of the perfect subtrees this entry completes, levels
-	 * 1, 2, … ctz(seq) in that order, 32 bytes each (empty for odd seq). So
-	 * the whole tree is stored with one row per entry, and node (level, idx)
-	 * is in row (idx + 1) << level at offset (level - 1) * 32.
+	 * Entries first..last, ROW_ENTRIES to a row (rows.h): each with its leaf
+	 * hash and the nodes of the perfect subtrees it completes, so the whole
+	 * tree is stored, and node (level, idx) is with entry (idx + 1) << level.
 	 */
-	"CREATE TABLE ledger(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL,"
-	" nodes BLOB NOT NULL);"
+	"CREATE TABLE ledger(first INTEGER PRIMARY KEY, last INTEGER NOT NULL, data BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, note TEXT NOT NULL);";
 
 struct op {
@@ -70,7 +69,18 @@ struct mm_ledger {
 	mm_buf enc;
 	mm_hash nodes[64]; /* the Merkle nodes the entry being appended completes */
 	unsigned nnodes;
-	sqlite3_stmt *ins_entry, *ins_cp, *get_leaf, *get_node;
+	/*
+	 * trow: the last row (entries tail_first .. size), as written or about to be.
+	 * Appends go to it in memory; it is written when full, before an
+	 * operation that needs a savepoint, and before the commit. Invalid after
+	 * a rollback, until load_tip reads it again.
+	 */
+	mm_buf trow;
+	uint64_t tail_first;
+	bool tail_stored; /* a row for tail_first exists in the database */
+	bool tail_dirty;  /* the database's row lacks entries the buffer has */
+	bool tail_valid;
+	sqlite3_stmt *ins_row, *upd_row, *get_row, *ins_cp;
 	sqlite3_stmt *sp_begin, *sp_release, *sp_rollback, *get_tip;
 };
 
@@ -165,13 +175,13 @@ static int node_fn(void *ctx, unsigned level, uint64_t index, mm_hash out)
 	if (level > 62 || index >= (UINT64_C(1) << (62 - level)))
 		return MM_ENOTFOUND;
 	uint64_t seq = (index + 1) << level;
-	sqlite3_stmt *st = level == 0 ? l->get_leaf : l->get_node;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-	size_t off = level == 0 ? 0 : (size_t)(level - 1) * MM_SHA256_LEN;
+	sqlite3_stmt *st = l->get_row;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)row_first(seq));
 	int rc = MM_ENOTFOUND;
+	row_rec r;
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (size_t)sqlite3_column_bytes(st, 0) == (level == 0 ? 1u : (unsigned)__builtin_ctzll(seq)) * MM_SHA256_LEN) {
-		memcpy(out, (const uint8_t *)sqlite3_column_blob(st, 0) + off, MM_SHA256_LEN);
+	    row_find(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), seq, &r)) {
+		memcpy(out, level == 0 ? r.hash : r.nodes + (size_t)(level - 1) * MM_SHA256_LEN, MM_SHA256_LEN);
 		rc = MM_OK;
 	}
 	sqlite3_reset(st);
@@ -215,11 +225,11 @@ static int prepare(mm_ledger *l, mm_err *err)
 		sqlite3_stmt **st;
 		const char *sql;
 	} q[] = {
-		{&l->ins_entry, "INSERT INTO ledger(seq, entry, hash, nodes) VALUES(?, ?, ?, ?)"},
+		{&l->ins_row, "INSERT INTO ledger(first, last, data) VALUES(?, ?, ?)"},
+		{&l->upd_row, "UPDATE ledger SET last = ?, data = ? WHERE first = ?"},
+		{&l->get_row, "SELECT last, data FROM ledger WHERE first = ?"},
 		{&l->ins_cp, "INSERT OR REPLACE INTO checkpoint(size, time_ns, note) VALUES(?, ?, ?)"},
-		{&l->get_leaf, "SELECT hash FROM ledger WHERE seq = ?"},
-		{&l->get_node, "SELECT nodes FROM ledger WHERE seq = ?"},
-		{&l->get_tip, "SELECT max(seq) FROM ledger"},
+		{&l->get_tip, "SELECT last FROM ledger ORDER BY first DESC LIMIT 1"},
 		{&l->sp_begin, "SAVEPOINT op"},
 		{&l->sp_release, "RELEASE op"},
 		{&l->sp_rollback, "ROLLBACK TO op"},
@@ -280,17 +290,38 @@ static int load_tip(mm_ledger *l, mm_err *err)
 	l->size = 0;
 	l->last_time = 0;
 	l->cp_size = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", -1, &st, NULL) !=
+	mm_buf_reset(&l->trow);
+	l->tail_first = 1;
+	l->tail_stored = l->tail_dirty = false;
+	l->tail_valid = true;
+	bool tail_bad = false;
+	if (sqlite3_prepare_v2(l->db, "SELECT first, data FROM ledger ORDER BY first DESC LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		rc = db_err(err, l->db, "ledger");
 		goto out;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		l->size = (uint64_t)sqlite3_column_int64(st, 0);
+		/* the size is what the last row holds; a damaged row stops writes (below), not the open */
+		uint64_t first = (uint64_t)sqlite3_column_int64(st, 0);
+		const uint8_t *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1), off = 0;
+		row_rec r;
+		bool damaged = false;
+		uint64_t seq = first;
+		tail_bad = first < 1 || first != row_first(first);
+		while (!tail_bad && seq < first + ROW_ENTRIES && row_next(p, n, &off, seq, &r, &damaged))
+			seq++;
+		tail_bad = tail_bad || damaged || off != n || seq == first;
+		l->size = seq - 1;
 		mm_entry e;
-		if (mm_entry_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &e, err) ==
-		    MM_OK)
+		if (!tail_bad && mm_entry_decode(r.entry, r.len, &e, NULL) == MM_OK)
 			l->last_time = e.time_ns;
+		if (!tail_bad && (rc = mm_buf_append(&l->trow, p, n))) {
+			mm_err_set(err, rc, "ledger: %s", mm_strerror(rc));
+			goto out;
+		}
+		l->tail_first = first;
+		l->tail_stored = true;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -306,7 +337,11 @@ static int load_tip(mm_ledger *l, mm_err *err)
 	 * `ledger verify` could not name the damage; it stops every write.
 	 */
 	mm_err_clear(&l->tree_err);
-	l->tree_bad = load_acc(l, &l->tree_err) != MM_OK;
+	if (tail_bad)
+		l->tree_bad = mm_err_set(&l->tree_err, MM_ECORRUPT, "ledger: the last row (from entry %llu) is damaged",
+					 (unsigned long long)l->tail_first) != MM_OK;
+	else
+		l->tree_bad = load_acc(l, &l->tree_err) != MM_OK;
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -329,6 +364,7 @@ int mm_ledger_open(const char *path, const char *signer_path, mm_ledger **out, m
 	pthread_cond_init(&l->cv_enq, &ca);
 	pthread_condattr_destroy(&ca);
 	mm_buf_init(&l->enc, MM_ENTRY_MAX);
+	mm_buf_init(&l->trow, ROW_DATA_MAX);
 	int rc = open_db(path, SQLITE_OPEN_READWRITE, &l->db, err);
 	if (rc)
 		goto fail;
@@ -426,12 +462,79 @@ static void undo_op(mm_ledger *l)
 
 static int copy_entry(void *ctx, sqlite3 *db, uint64_t seq, int64_t t, mm_entry *e, mm_err *err);
 
+/* Read the row of entry l->size into the tail again (after a rollback to a savepoint). */
+static int reload_tail(mm_ledger *l, mm_err *err)
+{
+	mm_buf_reset(&l->trow);
+	l->tail_first = l->size ? row_first(l->size) : 1;
+	l->tail_stored = l->tail_dirty = false;
+	l->tail_valid = false;
+	if (l->size) {
+		sqlite3_stmt *st = l->get_row;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)l->tail_first);
+		row_rec r;
+		int rc = MM_OK;
+		if (sqlite3_step(st) != SQLITE_ROW || (uint64_t)sqlite3_column_int64(st, 0) != l->size ||
+		    !row_find(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), l->size, &r))
+			rc = mm_err_set(err, MM_ECORRUPT, "ledger: the row of entry %llu cannot be read back",
+					(unsigned long long)l->size);
+		else if ((rc = mm_buf_append(&l->trow, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1))))
+			mm_err_set(err, rc, "ledger: %s", mm_strerror(rc));
+		sqlite3_reset(st);
+		if (rc)
+			return rc;
+		l->tail_stored = true;
+	}
+	l->tail_valid = true;
+	return MM_OK;
+}
+
+/* Write the tail row if the database's copy lacks entries. */
+static int flush_tail(mm_ledger *l, mm_err *err)
+{
+	if (!l->tail_dirty)
+		return MM_OK;
+	sqlite3_stmt *st = l->tail_stored ? l->upd_row : l->ins_row;
+	int i = l->tail_stored ? 0 : 1; /* UPDATE binds first last; INSERT first */
+	sqlite3_bind_int64(st, l->tail_stored ? 3 : 1, (sqlite3_int64)l->tail_first);
+	sqlite3_bind_int64(st, 1 + i, (sqlite3_int64)l->size);
+	sqlite3_bind_blob(st, 2 + i, l->trow.p, (int)l->trow.len, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		l->tail_valid = false; /* the batch is abandoned and the tail read again */
+		return db_err(err, l->db, "appending entries");
+	}
+	l->tail_stored = true;
+	l->tail_dirty = false;
+	return MM_OK;
+}
+
+/* Add entry seq (in l->enc, with leaf and l->nodes) to the tail row, starting a new one after a full one. */
+static int tail_append(mm_ledger *l, uint64_t seq, const mm_hash leaf, mm_err *err)
+{
+	if (seq < l->tail_first || seq - l->tail_first > ROW_ENTRIES)
+		return mm_err_set(err, MM_ECORRUPT, "ledger: entry %llu does not follow the last row",
+				  (unsigned long long)seq);
+	if (seq - l->tail_first == ROW_ENTRIES) {
+		mm_buf_reset(&l->trow);
+		l->tail_first = seq;
+		l->tail_stored = false;
+	}
+	int rc = row_append(&l->trow, seq, l->enc.p, l->enc.len, leaf, (const mm_hash *)l->nodes);
+	if (rc)
+		return mm_err_set(err, rc, "appending entry: %s", mm_strerror(rc));
+	l->tail_dirty = true;
+	return MM_OK;
+}
+
 /* Run one operation inside the open transaction. */
 static int run_op(mm_ledger *l, struct op *o)
 {
 	/*
-	 * A plain append writes one row with one statement, which SQLite
-	 * makes atomic by itself: only callbacks that write need a savepoint.
+	 * A plain append only adds to the tail row in memory: only callbacks
+	 * that write need a savepoint, and the tail is written before it, so
+	 * rolling back to it leaves the database and the tail in step.
 	 */
 	bool sp = o->fn != copy_entry;
 	mm_entry e;
@@ -440,7 +543,7 @@ static int run_op(mm_ledger *l, struct op *o)
 	int64_t now = mm_now_ns();
 	int64_t t = now > l->last_time ? now : l->last_time; /* time never goes backwards */
 	int rc;
-	if (sp && (rc = run_stmt(l, l->sp_begin, o->err)))
+	if (sp && ((rc = flush_tail(l, o->err)) || (rc = run_stmt(l, l->sp_begin, o->err))))
 		return rc;
 	rc = o->fn(o->ctx, l->db, seq, t, &e, o->err);
 	if (rc)
@@ -454,24 +557,20 @@ static int run_op(mm_ledger *l, struct op *o)
 	mm_merkle_leaf(l->enc.p, l->enc.len, leaf);
 	l->nnodes = 0;
 	mm_merkle_acc_push(&l->acc, leaf, emit_node, l);
-	sqlite3_bind_int64(l->ins_entry, 1, (sqlite3_int64)seq);
-	sqlite3_bind_blob(l->ins_entry, 2, l->enc.p, (int)l->enc.len, SQLITE_STATIC);
-	sqlite3_bind_blob(l->ins_entry, 3, leaf, MM_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(l->ins_entry, 4, l->nodes, (int)(l->nnodes * MM_SHA256_LEN), SQLITE_STATIC);
-	int st = sqlite3_step(l->ins_entry);
-	sqlite3_reset(l->ins_entry);
-	if (st != SQLITE_DONE) {
+	if ((rc = tail_append(l, seq, leaf, o->err))) {
 		/*
 		 * A push only reads the levels below the one it writes, and that one
 		 * was unused at the old size, so taking the size back undoes it.
 		 */
 		l->acc.size = seq - 1;
-		rc = db_err(o->err, l->db, "appending entry");
 		goto undo;
 	}
 	l->size = seq;
 	l->last_time = t;
 	o->seq = seq;
+	/* a full row is written at once: a row is never rewritten once it holds ROW_ENTRIES */
+	if (seq - l->tail_first == ROW_ENTRIES - 1 && (rc = flush_tail(l, o->err)))
+		return rc; /* tail_valid is false: run_batch abandons the batch */
 	return sp ? run_stmt(l, l->sp_release, o->err) : MM_OK;
 undo:
 	if (sp)
@@ -489,7 +588,9 @@ static int run_group(mm_ledger *l, struct op *o)
 	uint64_t saved_size = l->size;
 	int64_t saved_time = l->last_time;
 	uint64_t first = l->size + 1;
-	int rc;
+	int rc = flush_tail(l, o->err);
+	if (rc)
+		return rc;
 	if (sqlite3_exec(l->db, "SAVEPOINT grp", NULL, NULL, NULL) != SQLITE_OK)
 		return db_err(o->err, l->db, "savepoint");
 	for (size_t i = 0; i < o->n; i++)
@@ -507,6 +608,8 @@ undo:
 	l->acc = saved_acc;
 	l->size = saved_size;
 	l->last_time = saved_time;
+	/* the rows are as they were before the group; if the tail cannot be read back, the batch is abandoned */
+	reload_tail(l, NULL);
 	o->seq = 0;
 	return rc;
 }
@@ -551,9 +654,9 @@ static int sync_tip(mm_ledger *l, mm_err *err)
 	int r = sqlite3_step(l->get_tip);
 	uint64_t tip = r == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(l->get_tip, 0) : 0;
 	sqlite3_reset(l->get_tip);
-	if (r != SQLITE_ROW)
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_err(err, l->db, "reading the ledger's tip");
-	int rc = tip == l->size ? MM_OK : load_tip(l, err);
+	int rc = tip == l->size && l->tail_valid ? MM_OK : load_tip(l, err);
 	if (!rc && l->tree_bad)
 		rc = mm_err_set(err, l->tree_err.code, "%s", l->tree_err.msg);
 	return rc;
@@ -584,12 +687,14 @@ static void run_batch(mm_ledger *l, struct op *batch)
 			 * transaction back (it may on I/O errors and out of memory):
 			 * abandon the batch, or later operations would run outside it.
 			 */
-			if (o->rc && (l->acc.size != l->size || sqlite3_get_autocommit(l->db))) {
+			if (o->rc && (l->acc.size != l->size || !l->tail_valid || sqlite3_get_autocommit(l->db))) {
 				rc = o->rc;
 				txerr = *o->err;
 				break;
 			}
 		}
+		if (!rc)
+			rc = flush_tail(l, &txerr);
 		if (!rc && checkpoint_due(l)) {
 			rc = write_checkpoint(l, NULL, &txerr);
 			if (!rc) {
@@ -603,6 +708,7 @@ static void run_batch(mm_ledger *l, struct op *batch)
 			exec(l->db, "ROLLBACK", NULL);
 	}
 	if (rc) {
+		l->tail_valid = false; /* read again by the next write's sync_tip */
 		l->acc = saved_acc;
 		l->size = saved_size;
 		l->last_time = saved_time;
@@ -831,16 +937,20 @@ int mm_ledger_get(mm_ledger *l, uint64_t seq, mm_buf *out, mm_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc = MM_OK;
 	acquire(l);
-	if (sqlite3_prepare_v2(l->db, "SELECT entry FROM ledger WHERE seq = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(l->db, "SELECT data FROM ledger WHERE first = ? AND last >= ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		rc = db_err(err, l->db, "ledger");
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	row_rec r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(seq ? row_first(seq) : 0));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if (seq == 0 || sqlite3_step(st) != SQLITE_ROW ||
+	    !row_find(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), seq, &r)) {
 		rc = mm_err_set(err, MM_ENOTFOUND, "no entry %llu", (unsigned long long)seq);
 		goto out;
 	}
-	if ((rc = mm_buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))))
+	if ((rc = mm_buf_append(out, r.entry, r.len)))
 		mm_err_set(err, rc, "entry: %s", mm_strerror(rc));
 out:
 	sqlite3_finalize(st);
@@ -908,10 +1018,10 @@ int mm_ledger_close(mm_ledger *l, mm_err *err)
 	int rc = MM_OK;
 	if (l->has_signer && l->db && l->size != l->cp_size)
 		rc = mm_ledger_checkpoint(l, false, NULL, err);
-	sqlite3_finalize(l->ins_entry);
+	sqlite3_finalize(l->ins_row);
+	sqlite3_finalize(l->upd_row);
+	sqlite3_finalize(l->get_row);
 	sqlite3_finalize(l->ins_cp);
-	sqlite3_finalize(l->get_leaf);
-	sqlite3_finalize(l->get_node);
 	sqlite3_finalize(l->sp_begin);
 	sqlite3_finalize(l->sp_release);
 	sqlite3_finalize(l->sp_rollback);
@@ -919,6 +1029,7 @@ int mm_ledger_close(mm_ledger *l, mm_err *err)
 	sqlite3_close(l->db);
 	mm_note_signer_wipe(&l->signer);
 	mm_buf_release(&l->enc);
+	mm_buf_release(&l->trow);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
 	pthread_cond_destroy(&l->cv_enq);

@@ -26,7 +26,7 @@
 
 #define MM_ENTRY_VERSION 1
 /* The database layout (docs/ledger.md), kept in meta('format'). */
-#define MM_LEDGER_FORMAT "mamori-ledger-2"
+#define MM_LEDGER_FORMAT "mamori-ledger-3"
 
 /*
  * One ledger entry. Strings are length-delimited and not owned: after

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledger/rows.h"
 #include "ledger/verify_int.h"
 #include "base/banned.h"
 
@@ -126,7 +127,7 @@ static void missing_entry(sqlite3 *db, uint64_t want, vfind *f)
 {
 	sqlite3_stmt *st = NULL;
 	long long next = 0;
-	if (sqlite3_prepare_v2(db, "SELECT min(seq) FROM ledger WHERE seq > ?", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT min(first) FROM ledger WHERE first > ?", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)want);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			next = sqlite3_column_int64(st, 0);
@@ -135,10 +136,43 @@ static void missing_entry(sqlite3 *db, uint64_t want, vfind *f)
 	vfind_set(f, want, "entry %llu is missing (the next stored entry is %lld)", (unsigned long long)want, next);
 }
 
+/*
+ * A row's own shape: it starts where the entries before it ended, on a
+ * row boundary, and its `last` is the last entry its data holds. Counts
+ * the records past `upto` too (they may be newer than the tip, never
+ * malformed). Names the first entry the damage touches.
+ */
+static bool row_shape(uint64_t first, uint64_t last, const uint8_t *p, size_t n, vfind *f)
+{
+	size_t off = 0;
+	uint64_t seq = first;
+	row_rec r;
+	bool damaged = false;
+	if (first != row_first(first)) {
+		vfind_set(f, first, "entry %llu: its row does not start on a row boundary (rows hold entries %u·k+1 …)",
+			  (unsigned long long)first, ROW_ENTRIES);
+		return false;
+	}
+	while (seq < first + ROW_ENTRIES && row_next(p, n, &off, seq, &r, &damaged))
+		seq++;
+	if (damaged || off != n) {
+		vfind_set(f, seq, "entry %llu: its stored record is damaged (lengths do not fit its row)",
+			  (unsigned long long)seq);
+		return false;
+	}
+	if (seq == first || last != seq - 1) {
+		uint64_t at = seq - 1 < last ? seq : last + 1;
+		vfind_set(f, at, "entry %llu: the row from entry %llu says it ends at %llu but holds %llu entries",
+			  (unsigned long long)at, (unsigned long long)first, (unsigned long long)last,
+			  (unsigned long long)(seq - first));
+		return false;
+	}
+	return true;
+}
+
 /* All the per-entry work of one chunk; touches only ch and read-only shared state. */
 static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 {
-	static const uint8_t no_hash[MM_SHA256_LEN]; /* a damaged hash column compares unequal */
 	const vstate *vs = vp->vs;
 	uint64_t end = vp->tip - ch->base < CHUNK ? vp->tip : ch->base + CHUNK;
 	mm_merkle_acc local;
@@ -151,7 +185,8 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 	sqlite3_bind_int64(rows, 1, (sqlite3_int64)ch->base + 1);
 	sqlite3_bind_int64(rows, 2, (sqlite3_int64)end);
 	int64_t prev = 0;
-	for (uint64_t want = ch->base + 1; want <= end; want++) {
+	uint64_t want = ch->base + 1;
+	while (want <= end && !ch->found && !ch->rc) {
 		int s = sqlite3_step(rows);
 		if (s == SQLITE_DONE) {
 			missing_entry(db, want, &ch->find);
@@ -162,50 +197,59 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 			ch->rc = mm_err_set(&ch->err, MM_EDB, "verify: %s", sqlite3_errmsg(db));
 			break;
 		}
-		uint64_t seq = (uint64_t)sqlite3_column_int64(rows, 0);
-		const uint8_t *p = sqlite3_column_blob(rows, 1);
-		size_t n = (size_t)sqlite3_column_bytes(rows, 1);
-		const uint8_t *hash = sqlite3_column_bytes(rows, 2) == MM_SHA256_LEN ? sqlite3_column_blob(rows, 2)
-										      : no_hash;
+		uint64_t first = (uint64_t)sqlite3_column_int64(rows, 0), last = (uint64_t)sqlite3_column_int64(rows, 1);
+		const uint8_t *p = sqlite3_column_blob(rows, 2);
+		size_t n = (size_t)sqlite3_column_bytes(rows, 2), off = 0;
 		mm_entry e;
 		mm_hash leaf;
 		bool timed;
-		bool ok = v_check_entry(want, seq, p ? p : no_hash, n, hash, want > ch->base + 1 ? &prev : NULL,
-					&timed, &e, leaf, &ch->find);
-		if (want == ch->base + 1 && timed) {
-			ch->first_timed = true;
-			ch->first_time = e.time_ns;
-		}
-		if (!ok) {
+		if (first != want) {
+			/* names the gap, or the entry stored twice */
+			v_check_entry(want, first, p, 0, NULL, NULL, &timed, &e, leaf, &ch->find);
 			ch->found = true;
 			break;
 		}
-		nodecmp c = {sqlite3_column_blob(rows, 3), (size_t)sqlite3_column_bytes(rows, 3), ch->base, false,
-			     &ch->find};
-		mm_merkle_acc_push(&local, leaf, cmp_inner, &c);
-		if (c.bad) {
+		if (!row_shape(first, last, p, n, &ch->find)) {
 			ch->found = true;
 			break;
 		}
-		size_t inner = (size_t)__builtin_ctzll(seq) * MM_SHA256_LEN;
-		if (local.size == CHUNK) {
-			/* the nodes above the chunk are the fold's to check */
-			inner = (size_t)CHUNK_LOG * MM_SHA256_LEN;
-			ch->upper_len = c.len - inner;
-			memcpy(ch->upper, c.stored + inner, ch->upper_len < UPPER_MAX ? ch->upper_len : UPPER_MAX);
-		} else if (c.len != inner) {
-			vfind_set(&ch->find, seq, "entry %llu: %zu bytes of stored Merkle nodes where it completes %zu",
-				  (unsigned long long)seq, c.len, inner / MM_SHA256_LEN);
-			ch->found = true;
-			break;
+		for (uint64_t seq = first; seq <= end && seq < first + ROW_ENTRIES && seq <= last; seq++) {
+			row_rec r;
+			bool damaged;
+			if (!row_next(p, n, &off, seq, &r, &damaged))
+				break; /* row_shape has seen every record */
+			bool ok = v_check_entry(want, seq, r.entry, r.len, r.hash, want > ch->base + 1 ? &prev : NULL,
+						&timed, &e, leaf, &ch->find);
+			if (want == ch->base + 1 && timed) {
+				ch->first_timed = true;
+				ch->first_time = e.time_ns;
+			}
+			if (!ok) {
+				ch->found = true;
+				break;
+			}
+			size_t nodes = (size_t)row_nodes(seq) * MM_SHA256_LEN;
+			nodecmp c = {r.nodes, nodes, ch->base, false, &ch->find};
+			mm_merkle_acc_push(&local, leaf, cmp_inner, &c);
+			if (c.bad) {
+				ch->found = true;
+				break;
+			}
+			if (local.size == CHUNK) {
+				/* the nodes above the chunk are the fold's to check */
+				size_t inner = (size_t)CHUNK_LOG * MM_SHA256_LEN;
+				ch->upper_len = nodes - inner;
+				memcpy(ch->upper, r.nodes + inner, ch->upper_len < UPPER_MAX ? ch->upper_len : UPPER_MAX);
+			}
+			prev = e.time_ns;
+			ch->last_time = e.time_ns;
+			ch->good++;
+			want = seq + 1;
+			for (; cp < vs->ncp && vs->cps[cp].size <= seq; cp++)
+				if (vs->cps[cp].size == seq && local.size < CHUNK &&
+				    (!ch->nsnaps || ch->snaps[ch->nsnaps - 1].size != seq) && (ch->rc = add_snap(ch, &local)))
+					return;
 		}
-		prev = e.time_ns;
-		ch->last_time = e.time_ns;
-		ch->good++;
-		for (; cp < vs->ncp && vs->cps[cp].size <= seq; cp++)
-			if (vs->cps[cp].size == seq && local.size < CHUNK &&
-			    (!ch->nsnaps || ch->snaps[ch->nsnaps - 1].size != seq) && (ch->rc = add_snap(ch, &local)))
-				return;
 	}
 	if (local.size == CHUNK) {
 		memcpy(ch->root, local.level[CHUNK_LOG], sizeof ch->root);
@@ -223,7 +267,7 @@ static void *worker(void *arg)
 	mm_err oerr;
 	mm_err_clear(&oerr);
 	int orc = open_reader(vp->path, &db, &oerr);
-	if (!orc && sqlite3_prepare_v3(db, "SELECT seq, entry, hash, nodes FROM ledger WHERE seq BETWEEN ? AND ? ORDER BY seq",
+	if (!orc && sqlite3_prepare_v3(db, "SELECT first, last, data FROM ledger WHERE first BETWEEN ? AND ? ORDER BY first",
 				       -1, SQLITE_PREPARE_PERSISTENT, &rows, NULL) != SQLITE_OK)
 		orc = mm_err_set(&oerr, MM_EDB, "verify: %s", sqlite3_errmsg(db));
 	for (;;) {
@@ -284,6 +328,37 @@ static void cmp_upper(void *ctx, unsigned level, uint64_t idx, const mm_hash h)
 	}
 }
 
+/* Entries re-read in order from their rows, for the visitor. */
+typedef struct rowread {
+	sqlite3_stmt *st;
+	const uint8_t *p;
+	size_t n, off;
+	uint64_t next; /* the entry at off */
+	bool have;
+} rowread;
+
+static bool read_next(rowread *rr, uint64_t seq, row_rec *r)
+{
+	bool damaged;
+	for (;;) {
+		if (rr->have && rr->next == seq && row_next(rr->p, rr->n, &rr->off, seq, r, &damaged)) {
+			rr->next++;
+			return true;
+		}
+		if (rr->have && rr->off < rr->n)
+			return false;
+		if (sqlite3_step(rr->st) != SQLITE_ROW)
+			return false;
+		rr->have = true;
+		rr->next = (uint64_t)sqlite3_column_int64(rr->st, 0);
+		rr->p = sqlite3_column_blob(rr->st, 1);
+		rr->n = (size_t)sqlite3_column_bytes(rr->st, 1);
+		rr->off = 0;
+		if (rr->next != seq)
+			return false;
+	}
+}
+
 /* Fold one chunk into the report, in entry order. Returns false to stop. */
 static bool fold(vpool *vp, sqlite3_stmt *entries, vchunk *ch, mm_err *err)
 {
@@ -296,6 +371,7 @@ static bool fold(vpool *vp, sqlite3_stmt *entries, vchunk *ch, mm_err *err)
 		return false;
 	}
 	bool visit = vs->o && vs->o->visit;
+	rowread rr = {entries, NULL, 0, 0, 0, false};
 	if (visit) {
 		sqlite3_reset(entries);
 		sqlite3_bind_int64(entries, 1, (sqlite3_int64)ch->base + 1);
@@ -321,10 +397,8 @@ static bool fold(vpool *vp, sqlite3_stmt *entries, vchunk *ch, mm_err *err)
 		if (visit) {
 			/* re-read, so a chunk holds no entry bytes: entries up to the tip do not change */
 			mm_entry e;
-			if (sqlite3_step(entries) != SQLITE_ROW ||
-			    sqlite3_column_int64(entries, 0) != (sqlite3_int64)seq ||
-			    mm_entry_decode(sqlite3_column_blob(entries, 1),
-					    (size_t)sqlite3_column_bytes(entries, 1), &e, err) != MM_OK) {
+			row_rec r;
+			if (!read_next(&rr, seq, &r) || mm_entry_decode(r.entry, r.len, &e, err) != MM_OK) {
 				mm_err_set(err, MM_EDB, "verify: entry %llu changed while it was being verified",
 					   (unsigned long long)seq);
 				return false;
@@ -406,7 +480,8 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 	sqlite3_finalize(st);
 	st = NULL;
 	vs_begin(&vs);
-	if (sqlite3_prepare_v2(db, "SELECT min(seq), max(seq) FROM ledger", -1, &st, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT min(first) FROM ledger), (SELECT last FROM ledger ORDER BY first DESC LIMIT 1)",
+			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto out_db;
 	bool empty = sqlite3_column_type(st, 0) == SQLITE_NULL;
@@ -414,7 +489,11 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 	sqlite3_finalize(st);
 	st = NULL;
 	if (!empty && lo < 1) {
-		vs_found(&vs, 1, "a stored entry carries sequence number %lld; entries start at 1", lo);
+		vs_found(&vs, 1, "a stored row starts at sequence number %lld; entries start at 1", lo);
+		goto out;
+	}
+	if (!empty && hi < lo) {
+		vs_found(&vs, (uint64_t)lo, "entry %lld: the last row says it ends at %lld", lo, hi);
 		goto out;
 	}
 	vp.vs = &vs;
@@ -427,7 +506,7 @@ int mm_ledger_verify(mm_ledger *l, const mm_verify_opts *o, mm_verify_report *re
 		goto out;
 	}
 	if (vs.o && vs.o->visit &&
-	    sqlite3_prepare_v2(db, "SELECT seq, entry FROM ledger WHERE seq BETWEEN ? AND ? ORDER BY seq", -1, &st,
+	    sqlite3_prepare_v2(db, "SELECT first, data FROM ledger WHERE first BETWEEN ? AND ? ORDER BY first", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto out_db;
 	pthread_mutex_init(&vp.mu, NULL);

@@ -413,7 +413,7 @@ int mm_store_query_page(mm_store *s, const mm_actor *who, const char *kind, cons
 	size_t mark = out->len;
 	if ((rc = page_stmt(db, sort, f.descending, f.state, f.text, false, &st, err)) ||
 	    (rc = page_stmt(db, sort, f.descending, f.state, f.text, true, &cnt, err)) ||
-	    (rc = fixed_stmt(db, "/*pagegen*/SELECT max(seq) FROM ledger", &gst, err)))
+	    (rc = fixed_stmt(db, "/*pagegen*/SELECT last FROM ledger ORDER BY first DESC LIMIT 1", &gst, err)))
 		goto out;
 	/* the ledger's size, the page and the count all from one snapshot */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
