@@ -80,14 +80,12 @@ int mm_ledger_export(mm_ledger *l, const char *path, mm_err *err)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const uint8_t *p = sqlite3_column_blob(st, 1);
 		size_t n = (size_t)sqlite3_column_bytes(st, 1), off = 0;
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
 		row_rec r;
 		bool damaged = false;
-		while (written < count && row_next(p, n, &off, seq, &r, &damaged)) {
+		while (written < count && row_next(p, n, &off, &r, &damaged)) {
 			if ((rc = put_be(f, r.len, 4)) || (rc = put(f, r.entry, r.len)))
 				goto out_io;
 			written++;
-			seq++;
 		}
 		if (damaged || (written < count && off != n)) {
 			rc = mm_err_set(err, MM_ECORRUPT,

@@ -180,7 +180,7 @@ static int node_fn(void *ctx, unsigned level, uint64_t index, mm_hash out)
 	int rc = MM_ENOTFOUND;
 	row_rec r;
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    row_find(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), seq, &r)) {
+	    row_find(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), seq, &r) && r.nnodes >= level) {
 		memcpy(out, level == 0 ? r.hash : r.nodes + (size_t)(level - 1) * MM_SHA256_LEN, MM_SHA256_LEN);
 		rc = MM_OK;
 	}
@@ -304,17 +304,14 @@ static int load_tip(mm_ledger *l, mm_err *err)
 		/* the size is what the last row holds; a damaged row stops writes (below), not the open */
 		uint64_t first = (uint64_t)sqlite3_column_int64(st, 0);
 		const uint8_t *p = sqlite3_column_blob(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1), off = 0;
+		size_t n = (size_t)sqlite3_column_bytes(st, 1), rest;
 		row_rec r;
 		bool damaged = false;
-		uint64_t seq = first;
-		tail_bad = first < 1 || first != row_first(first);
-		while (!tail_bad && seq < first + ROW_ENTRIES && row_next(p, n, &off, seq, &r, &damaged))
-			seq++;
-		tail_bad = tail_bad || damaged || off != n || seq == first;
-		l->size = seq - 1;
+		unsigned k = first >= 1 ? row_count(p, n, &damaged, &rest) : 0;
+		tail_bad = first < 1 || first != row_first(first) || damaged || rest || k == 0;
+		l->size = first >= 1 ? first + k - 1 : 0;
 		mm_entry e;
-		if (!tail_bad && mm_entry_decode(r.entry, r.len, &e, NULL) == MM_OK)
+		if (!tail_bad && row_find(p, n, l->size, &r) && mm_entry_decode(r.entry, r.len, &e, NULL) == MM_OK)
 			l->last_time = e.time_ns;
 		if (!tail_bad && (rc = mm_buf_append(&l->trow, p, n))) {
 			mm_err_set(err, rc, "ledger: %s", mm_strerror(rc));
@@ -521,7 +518,7 @@ static int tail_append(mm_ledger *l, uint64_t seq, const mm_hash leaf, mm_err *e
 		l->tail_first = seq;
 		l->tail_stored = false;
 	}
-	int rc = row_append(&l->trow, seq, l->enc.p, l->enc.len, leaf, (const mm_hash *)l->nodes);
+	int rc = row_append(&l->trow, l->enc.p, l->enc.len, leaf, (const mm_hash *)l->nodes, l->nnodes);
 	if (rc)
 		return mm_err_set(err, rc, "appending entry: %s", mm_strerror(rc));
 	l->tail_dirty = true;

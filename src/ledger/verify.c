@@ -142,7 +142,7 @@ bool v_check_entry(uint64_t want, uint64_t row_seq, const uint8_t *p, size_t n, 
 		return false;
 	}
 	if (e->seq != want) {
-		vfind_set(f, want, "entry at position %llu carries sequence number %llu (entries swapped or moved)",
+		vfind_set(f, want, "entry at position %llu carries sequence number %llu (entries swapped, moved or deleted)",
 			  (unsigned long long)want, (unsigned long long)e->seq);
 		return false;
 	}

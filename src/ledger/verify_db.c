@@ -136,40 +136,6 @@ static void missing_entry(sqlite3 *db, uint64_t want, vfind *f)
 	vfind_set(f, want, "entry %llu is missing (the next stored entry is %lld)", (unsigned long long)want, next);
 }
 
-/*
- * A row's own shape: it starts where the entries before it ended, on a
- * row boundary, and its `last` is the last entry its data holds. Counts
- * the records past `upto` too (they may be newer than the tip, never
- * malformed). Names the first entry the damage touches.
- */
-static bool row_shape(uint64_t first, uint64_t last, const uint8_t *p, size_t n, vfind *f)
-{
-	size_t off = 0;
-	uint64_t seq = first;
-	row_rec r;
-	bool damaged = false;
-	if (first != row_first(first)) {
-		vfind_set(f, first, "entry %llu: its row does not start on a row boundary (rows hold entries %u·k+1 …)",
-			  (unsigned long long)first, ROW_ENTRIES);
-		return false;
-	}
-	while (seq < first + ROW_ENTRIES && row_next(p, n, &off, seq, &r, &damaged))
-		seq++;
-	if (damaged || off != n) {
-		vfind_set(f, seq, "entry %llu: its stored record is damaged (lengths do not fit its row)",
-			  (unsigned long long)seq);
-		return false;
-	}
-	if (seq == first || last != seq - 1) {
-		uint64_t at = seq - 1 < last ? seq : last + 1;
-		vfind_set(f, at, "entry %llu: the row from entry %llu says it ends at %llu but holds %llu entries",
-			  (unsigned long long)at, (unsigned long long)first, (unsigned long long)last,
-			  (unsigned long long)(seq - first));
-		return false;
-	}
-	return true;
-}
-
 /* All the per-entry work of one chunk; touches only ch and read-only shared state. */
 static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 {
@@ -209,15 +175,21 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 			ch->found = true;
 			break;
 		}
-		if (!row_shape(first, last, p, n, &ch->find)) {
+		if (first != row_first(first)) {
+			vfind_set(&ch->find, first, "entry %llu: its row does not start on a row boundary (%u·k + 1)",
+				  (unsigned long long)first, ROW_ENTRIES);
 			ch->found = true;
 			break;
 		}
-		for (uint64_t seq = first; seq <= end && seq < first + ROW_ENTRIES && seq <= last; seq++) {
+		/* the row's shape first, its damage named after the intact records before it */
+		bool damaged;
+		size_t rest;
+		unsigned k = row_count(p, n, &damaged, &rest);
+		uint64_t upto = first + k - 1 < end ? first + k - 1 : end;
+		for (uint64_t seq = first; seq <= upto; seq++) {
 			row_rec r;
-			bool damaged;
-			if (!row_next(p, n, &off, seq, &r, &damaged))
-				break; /* row_shape has seen every record */
+			bool parsed_before;
+			row_next(p, n, &off, &r, &parsed_before); /* row_count has parsed it */
 			bool ok = v_check_entry(want, seq, r.entry, r.len, r.hash, want > ch->base + 1 ? &prev : NULL,
 						&timed, &e, leaf, &ch->find);
 			if (want == ch->base + 1 && timed) {
@@ -228,18 +200,23 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 				ch->found = true;
 				break;
 			}
-			size_t nodes = (size_t)row_nodes(seq) * MM_SHA256_LEN;
-			nodecmp c = {r.nodes, nodes, ch->base, false, &ch->find};
+			nodecmp c = {r.nodes, (size_t)r.nnodes * MM_SHA256_LEN, ch->base, false, &ch->find};
 			mm_merkle_acc_push(&local, leaf, cmp_inner, &c);
 			if (c.bad) {
 				ch->found = true;
 				break;
 			}
+			size_t inner = (size_t)row_nodes(seq) * MM_SHA256_LEN;
 			if (local.size == CHUNK) {
 				/* the nodes above the chunk are the fold's to check */
-				size_t inner = (size_t)CHUNK_LOG * MM_SHA256_LEN;
-				ch->upper_len = nodes - inner;
-				memcpy(ch->upper, r.nodes + inner, ch->upper_len < UPPER_MAX ? ch->upper_len : UPPER_MAX);
+				inner = (size_t)CHUNK_LOG * MM_SHA256_LEN;
+				ch->upper_len = c.len - inner;
+				memcpy(ch->upper, c.stored + inner, ch->upper_len < UPPER_MAX ? ch->upper_len : UPPER_MAX);
+			} else if (c.len != inner) {
+				vfind_set(&ch->find, seq, "entry %llu: %zu bytes of stored Merkle nodes where it completes %zu",
+					  (unsigned long long)seq, c.len, inner / MM_SHA256_LEN);
+				ch->found = true;
+				break;
 			}
 			prev = e.time_ns;
 			ch->last_time = e.time_ns;
@@ -250,6 +227,21 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 				    (!ch->nsnaps || ch->snaps[ch->nsnaps - 1].size != seq) && (ch->rc = add_snap(ch, &local)))
 					return;
 		}
+		if (ch->found)
+			break;
+		uint64_t after = first + k; /* the first entry past the row's intact records */
+		if (damaged)
+			vfind_set(&ch->find, after, "entry %llu: its stored record is damaged (its lengths run past the end of its row)",
+				  (unsigned long long)after);
+		else if (rest)
+			vfind_set(&ch->find, after - 1, "entry %llu: %zu stray bytes follow the last record of its row",
+				  (unsigned long long)(after - 1), rest);
+		else if (last != after - 1)
+			vfind_set(&ch->find, last < after - 1 ? last + 1 : after,
+				  "entry %llu: the row from entry %llu says it ends at %llu but holds %u entries",
+				  (unsigned long long)(last < after - 1 ? last + 1 : after), (unsigned long long)first,
+				  (unsigned long long)last, k);
+		ch->found = damaged || rest || last != after - 1;
 	}
 	if (local.size == CHUNK) {
 		memcpy(ch->root, local.level[CHUNK_LOG], sizeof ch->root);
@@ -341,7 +333,7 @@ static bool read_next(rowread *rr, uint64_t seq, row_rec *r)
 {
 	bool damaged;
 	for (;;) {
-		if (rr->have && rr->next == seq && row_next(rr->p, rr->n, &rr->off, seq, r, &damaged)) {
+		if (rr->have && rr->next == seq && row_next(rr->p, rr->n, &rr->off, r, &damaged)) {
 			rr->next++;
 			return true;
 		}

@@ -28,6 +28,34 @@ expect_out "entries: 7"
 # fresh copy of the base database for each case
 fresh() { rm -rf "$T/case"; cp -r "$T/base" "$T/case"; echo "$T/case/m.db"; }
 sql() { sqlite3 "$1" "$2"; }
+# SQL on the entries one per row: TEMP TABLE e(seq, entry, hash, nodes) unpacked from the
+# ledger's rows (docs/ledger.md) and packed back into them after, as the writer lays them out
+esql() {
+  python3 - "$1" "$2" <<'PY'
+import sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+db.text_factory = bytes  # `||` makes text of the blobs it joins
+db.execute("CREATE TEMP TABLE e(seq INTEGER PRIMARY KEY, entry BLOB, hash BLOB, nodes BLOB)")
+for first, data in db.execute("SELECT first, data FROM ledger ORDER BY first").fetchall():
+    off, seq = 0, first
+    while off < len(data):
+        n, = struct.unpack_from(">I", data, off); off += 4
+        entry = data[off:off + n]; off += n
+        h = data[off:off + 32]; off += 32
+        k = data[off]; off += 1
+        nodes = data[off:off + 32 * k]; off += 32 * k
+        db.execute("INSERT INTO e VALUES(?, ?, ?, ?)", (seq, entry, h, nodes)); seq += 1
+db.executescript(sys.argv[2])
+rows = {}
+for seq, entry, h, nodes in db.execute("SELECT seq, entry, hash, nodes FROM e ORDER BY seq"):
+    r = rows.setdefault((seq - 1) // 8 * 8 + 1, [b"", 0])
+    r[0] += struct.pack(">I", len(entry)) + entry + h + bytes([len(nodes) // 32]) + nodes
+    r[1] = seq
+db.execute("DELETE FROM ledger")
+db.executemany("INSERT INTO ledger(first, last, data) VALUES(?, ?, ?)", [(f, r[1], r[0]) for f, r in rows.items()])
+db.commit()
+PY
+}
 expect_fail_at() { # SEQ REASON-FRAGMENT VERIFY-ARGS...
   local seq=$1 why=$2; shift 2
   expect_rc 1 "$MAMORI" ledger verify "$@"
@@ -37,31 +65,35 @@ expect_fail_at() { # SEQ REASON-FRAGMENT VERIFY-ARGS...
 
 echo "case: one changed byte in an entry's payload"
 d=$(fresh)
-sql "$d" "UPDATE ledger SET entry = substr(entry, 1, length(entry) - 3) || X'5A' || substr(entry, length(entry) - 1) WHERE seq = 4"
+esql "$d" "UPDATE e SET entry = substr(entry, 1, length(entry) - 3) || X'5A' || substr(entry, length(entry) - 1) WHERE seq = 4"
 expect_fail_at 4 "do not match their recorded hash" --db "$d"
 
 echo "case: changed entry with its hash column rewritten to match"
 d=$(fresh)
-sql "$d" "UPDATE ledger SET entry = substr(entry, 1, length(entry) - 3) || X'5A' || substr(entry, length(entry) - 1) WHERE seq = 6"
-sql "$d" "UPDATE ledger SET hash = (SELECT hash FROM ledger WHERE seq = 1) WHERE seq = 6"
+esql "$d" "UPDATE e SET entry = substr(entry, 1, length(entry) - 3) || X'5A' || substr(entry, length(entry) - 1) WHERE seq = 6;
+           UPDATE e SET hash = (SELECT hash FROM e WHERE seq = 1) WHERE seq = 6"
 expect_rc 1 "$MAMORI" ledger verify --db "$d"
 expect_out "FAILED at seq 6"
 
 echo "case: a deleted entry"
 d=$(fresh)
-sql "$d" "DELETE FROM ledger WHERE seq = 3"
-expect_fail_at 3 "entry 3 is missing" --db "$d"
+esql "$d" "DELETE FROM e WHERE seq = 3"
+expect_fail_at 3 "position 3 carries sequence number 4" --db "$d"
+echo "case: a deleted row of entries"
+d=$(fresh)
+sql "$d" "DELETE FROM ledger"
+expect_fail_at 1 "were removed" --db "$d"
 
 echo "case: two entries swapped"
 d=$(fresh)
-sql "$d" "CREATE TEMP TABLE s AS SELECT seq, entry, hash FROM ledger WHERE seq IN (4, 5);
-          UPDATE ledger SET entry = (SELECT entry FROM s WHERE s.seq = 9 - ledger.seq),
-                            hash = (SELECT hash FROM s WHERE s.seq = 9 - ledger.seq) WHERE seq IN (4, 5)"
+esql "$d" "CREATE TEMP TABLE s AS SELECT seq, entry, hash FROM e WHERE seq IN (4, 5);
+           UPDATE e SET entry = (SELECT entry FROM s WHERE s.seq = 9 - e.seq),
+                        hash = (SELECT hash FROM s WHERE s.seq = 9 - e.seq) WHERE seq IN (4, 5)"
 expect_fail_at 4 "carries sequence number 5" --db "$d"
 
 echo "case: truncated tail against a checkpoint the verifier holds"
 d=$(fresh)
-sql "$d" "DELETE FROM ledger WHERE seq > 5; DELETE FROM checkpoint WHERE size > 5"
+esql "$d" "DELETE FROM e WHERE seq > 5; DELETE FROM checkpoint WHERE size > 5"
 expect_fail_at 6 "were removed" --db "$d" --checkpoint "$T/held.note"
 # and the bundle path says the same
 expect_rc 0 "$MAMORI" ledger export --db "$d" -o "$T/trunc.bundle"
@@ -85,7 +117,7 @@ expect_out "no valid signature"
 
 echo "case: a time that goes backwards"
 d=$(fresh)
-sql "$d" "UPDATE ledger SET entry = substr(entry, 1, 9) || zeroblob(8) || substr(entry, 18) WHERE seq = 5"
+esql "$d" "UPDATE e SET entry = substr(entry, 1, 9) || zeroblob(8) || substr(entry, 18) WHERE seq = 5"
 expect_fail_at 5 "time goes backwards" --db "$d"
 
 echo "case: a different verifier key is refused"

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ledger/mm_ledger.h"
+#include "ledger/rows.h"
 
 static char dir[4096], db[4200], key[4200];
 
@@ -197,19 +198,103 @@ static void test_group_commit_and_verify(void **state)
 	assert_int_equal(mm_ledger_close(shared, &err), MM_OK);
 }
 
+static void exec_ok(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/* The ledger's rows unpacked into TEMP TABLE e, one row per entry, for SQL to damage. */
+static void unpack(sqlite3 *h)
+{
+	sqlite3_stmt *rd, *wr;
+	exec_ok(h, "CREATE TEMP TABLE e(seq INTEGER PRIMARY KEY, entry BLOB, hash BLOB, nodes BLOB)");
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT first, data FROM ledger ORDER BY first", -1, &rd, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO e VALUES(?, ?, ?, ?)", -1, &wr, NULL), SQLITE_OK);
+	while (sqlite3_step(rd) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(rd, 0);
+		const uint8_t *p = sqlite3_column_blob(rd, 1);
+		size_t n = (size_t)sqlite3_column_bytes(rd, 1), off = 0;
+		row_rec r;
+		bool damaged;
+		while (row_next(p, n, &off, &r, &damaged)) {
+			sqlite3_bind_int64(wr, 1, (sqlite3_int64)seq++);
+			sqlite3_bind_blob(wr, 2, r.entry, (int)r.len, SQLITE_STATIC);
+			sqlite3_bind_blob(wr, 3, r.hash, MM_SHA256_LEN, SQLITE_STATIC);
+			sqlite3_bind_blob(wr, 4, r.nnodes ? r.nodes : (const uint8_t *)"", (int)(r.nnodes * MM_SHA256_LEN),
+					  SQLITE_STATIC);
+			assert_int_equal(sqlite3_step(wr), SQLITE_DONE);
+			sqlite3_reset(wr);
+		}
+		assert_false(damaged);
+	}
+	sqlite3_finalize(rd);
+	sqlite3_finalize(wr);
+}
+
+static void put_row(sqlite3_stmt *wr, uint64_t first, uint64_t last, const mm_buf *b)
+{
+	sqlite3_bind_int64(wr, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(wr, 2, (sqlite3_int64)last);
+	sqlite3_bind_blob(wr, 3, b->p ? b->p : (const uint8_t *)"", (int)b->len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(wr), SQLITE_DONE);
+	sqlite3_reset(wr);
+}
+
+/* ... and packed back: each entry into the row its seq belongs to, as the writer would have put it. */
+static void repack(sqlite3 *h)
+{
+	sqlite3_stmt *rd, *wr;
+	exec_ok(h, "DELETE FROM ledger");
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT seq, entry, hash, nodes FROM e ORDER BY seq", -1, &rd, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO ledger(first, last, data) VALUES(?, ?, ?)", -1, &wr, NULL),
+			 SQLITE_OK);
+	mm_buf b;
+	mm_buf_init(&b, ROW_DATA_MAX);
+	long long first = 0, last = 0;
+	bool open = false;
+	while (sqlite3_step(rd) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(rd, 0);
+		long long row = seq < 1 ? seq : (long long)row_first((uint64_t)seq);
+		if (open && row != first) {
+			put_row(wr, (uint64_t)first, (uint64_t)last, &b);
+			mm_buf_reset(&b);
+		}
+		first = row;
+		last = seq;
+		open = true;
+		mm_hash leaf = {0};
+		size_t hl = (size_t)sqlite3_column_bytes(rd, 2);
+		memcpy(leaf, sqlite3_column_blob(rd, 2), hl < sizeof leaf ? hl : sizeof leaf);
+		assert_int_equal(row_append(&b, sqlite3_column_blob(rd, 1), (size_t)sqlite3_column_bytes(rd, 1), leaf,
+					    sqlite3_column_blob(rd, 3), (unsigned)sqlite3_column_bytes(rd, 3) / MM_SHA256_LEN),
+				 MM_OK);
+	}
+	if (open)
+		put_row(wr, (uint64_t)first, (uint64_t)last, &b);
+	mm_buf_release(&b);
+	sqlite3_finalize(rd);
+	sqlite3_finalize(wr);
+	exec_ok(h, "DROP TABLE e");
+}
+
 /*
- * Damage one part of the database (rows lo..hi are saved first and put
- * back after): verification must name exactly bad_seq and say why.
+ * Damage the database and check that verification names exactly bad_seq
+ * and says why; the ledger is put back as it was after. With unpacked,
+ * sql runs on TEMP TABLE e(seq, entry, hash, nodes), one row per entry,
+ * packed back into the ledger's rows after; without, on the rows.
  */
-static void expect_damage(uint64_t lo, uint64_t hi, const char *sql, uint64_t bad_seq, const char *why)
+static void damage(bool unpacked, const char *sql, uint64_t bad_seq, const char *why)
 {
 	sqlite3 *h;
-	char q[512];
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	snprintf(q, sizeof q, "CREATE TABLE keep AS SELECT * FROM ledger WHERE seq BETWEEN %llu AND %llu",
-		 (unsigned long long)lo, (unsigned long long)hi);
-	assert_int_equal(sqlite3_exec(h, q, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	exec_ok(h, "CREATE TABLE keep AS SELECT * FROM ledger");
+	if (unpacked)
+		unpack(h);
+	exec_ok(h, sql);
+	if (unpacked)
+		repack(h);
 	sqlite3_close(h);
 
 	mm_ledger *l;
@@ -227,12 +312,18 @@ static void expect_damage(uint64_t lo, uint64_t hi, const char *sql, uint64_t ba
 	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
 
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	snprintf(q, sizeof q,
-		 "DELETE FROM ledger WHERE seq BETWEEN %llu AND %llu; INSERT INTO ledger SELECT * FROM keep;"
-		 " DROP TABLE keep",
-		 (unsigned long long)lo, (unsigned long long)hi);
-	assert_int_equal(sqlite3_exec(h, q, NULL, NULL, NULL), SQLITE_OK);
+	exec_ok(h, "DELETE FROM ledger; INSERT INTO ledger SELECT * FROM keep; DROP TABLE keep");
 	sqlite3_close(h);
+}
+
+static void expect_damage(const char *sql, uint64_t bad_seq, const char *why)
+{
+	damage(true, sql, bad_seq, why);
+}
+
+static void expect_row_damage(const char *sql, uint64_t bad_seq, const char *why)
+{
+	damage(false, sql, bad_seq, why);
 }
 
 static uint64_t visited, fail_at;
@@ -292,65 +383,73 @@ static void test_verify_chunks_and_stored_nodes(void **state)
 	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
 
 	/* stored nodes: inside a chunk, the chunk's own root, and above the chunks */
-	expect_damage(6, 6, "UPDATE ledger SET nodes = zeroblob(32) WHERE seq = 6", 5,
+	expect_damage("UPDATE e SET nodes = zeroblob(32) WHERE seq = 6", 5,
 		      "stored Merkle node (level 1, index 2) does not match entries 5..6");
-	expect_damage(1024, 1024, "UPDATE ledger SET nodes = substr(nodes, 1, 288) || zeroblob(32) WHERE seq = 1024", 1,
+	expect_damage("UPDATE e SET nodes = substr(nodes, 1, 288) || zeroblob(32) WHERE seq = 1024", 1,
 		      "stored Merkle node (level 10, index 0) does not match entries 1..1024");
-	expect_damage(2048, 2048, "UPDATE ledger SET nodes = substr(nodes, 1, 320) || zeroblob(32) WHERE seq = 2048", 1,
+	expect_damage("UPDATE e SET nodes = substr(nodes, 1, 320) || zeroblob(32) WHERE seq = 2048", 1,
 		      "stored Merkle node (level 11, index 0) does not match entries 1..2048");
-	expect_damage(2048, 2048, "UPDATE ledger SET nodes = substr(nodes, 1, 320) WHERE seq = 2048", 1,
+	expect_damage("UPDATE e SET nodes = substr(nodes, 1, 320) WHERE seq = 2048", 1,
 		      "Merkle node (level 11, index 0) over entries 1..2048 is missing");
-	expect_damage(4, 4, "UPDATE ledger SET nodes = substr(nodes, 1, 32) WHERE seq = 4", 1,
+	expect_damage("UPDATE e SET nodes = substr(nodes, 1, 32) WHERE seq = 4", 1,
 		      "Merkle node (level 2, index 0) over entries 1..4 is missing");
-	expect_damage(7, 7, "UPDATE ledger SET nodes = zeroblob(32) WHERE seq = 7", 7,
+	expect_damage("UPDATE e SET nodes = zeroblob(32) WHERE seq = 7", 7,
 		      "32 bytes of stored Merkle nodes where it completes 0");
-	expect_damage(2048, 2048, "UPDATE ledger SET nodes = nodes || zeroblob(32) WHERE seq = 2048", 2048,
+	expect_damage("UPDATE e SET nodes = nodes || zeroblob(32) WHERE seq = 2048", 2048,
 		      "64 bytes of stored Merkle nodes above level 10 where it completes 1");
 	/* entries at the chunk edges */
-	expect_damage(1025, 1025, "UPDATE ledger SET entry = substr(entry, 1, 9) || zeroblob(8) || substr(entry, 18)"
-				  " WHERE seq = 1025",
+	expect_damage("UPDATE e SET entry = substr(entry, 1, 9) || zeroblob(8) || substr(entry, 18) WHERE seq = 1025",
 		      1025, "time goes backwards");
-	expect_damage(1024, 1024, "DELETE FROM ledger WHERE seq = 1024", 1024,
-		      "entry 1024 is missing (the next stored entry is 1025)");
-	expect_damage(1025, 1030, "DELETE FROM ledger WHERE seq BETWEEN 1025 AND 1030", 1025,
-		      "entry 1025 is missing (the next stored entry is 1031)");
-	expect_damage(0, 0, "INSERT INTO ledger VALUES(0, x'01', zeroblob(32), x'')", 1,
-		      "a stored entry carries sequence number 0");
-	expect_damage(2049, 2049, "UPDATE ledger SET entry = (SELECT entry FROM ledger WHERE seq = 2050),"
-				  " hash = (SELECT hash FROM ledger WHERE seq = 2050) WHERE seq = 2049",
+	expect_damage("DELETE FROM e WHERE seq = 1024", 1024, "entry 1024 is missing (the next stored entry is 1025)");
+	expect_damage("DELETE FROM e WHERE seq BETWEEN 1025 AND 1032", 1025,
+		      "entry 1025 is missing (the next stored entry is 1033)");
+	/* inside a row, a deleted entry leaves the next one out of place */
+	expect_damage("DELETE FROM e WHERE seq BETWEEN 1025 AND 1030", 1025,
+		      "entry at position 1025 carries sequence number 1031");
+	expect_damage("INSERT INTO e VALUES(0, x'01', zeroblob(32), x'')", 1, "a stored row starts at sequence number 0");
+	expect_damage("UPDATE e SET entry = (SELECT entry FROM e WHERE seq = 2050),"
+		      " hash = (SELECT hash FROM e WHERE seq = 2050) WHERE seq = 2049",
 		      2049, "carries sequence number 2050");
+	/* the rows themselves: lengths, stray bytes, their last entry, their place */
+	expect_row_damage("UPDATE ledger SET data = x'7fffffff' || substr(data, 5) WHERE first = 1", 1,
+			  "entry 1: its stored record is damaged");
+	expect_row_damage("UPDATE ledger SET data = substr(data, 1, length(data) - 1) WHERE first = 9", 16,
+			  "entry 16: its stored record is damaged");
+	expect_row_damage("UPDATE ledger SET data = data || x'00' WHERE first = 1033", 1040,
+			  "entry 1040: 1 stray bytes follow the last record of its row");
+	expect_row_damage("UPDATE ledger SET last = 15 WHERE first = 9", 16,
+			  "entry 16: the row from entry 9 says it ends at 15 but holds 8 entries");
+	expect_row_damage("UPDATE ledger SET last = 17 WHERE first = 9", 17,
+			  "entry 17: the row from entry 9 says it ends at 17 but holds 8 entries");
+	expect_row_damage("UPDATE ledger SET first = 10 WHERE first = 9", 9,
+			  "entry 9 is missing (the next stored entry is 10)");
+	expect_row_damage("UPDATE ledger SET first = 2 WHERE first = 1", 1,
+			  "entry 1 is missing (the next stored entry is 2)");
+	expect_row_damage("DELETE FROM ledger WHERE first = 2049", 2049,
+			  "entry 2049 is missing (the next stored entry is 2057)");
 
-	/* a changed entry whose hash column was rewritten to match is caught by the node above it */
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT entry FROM ledger WHERE seq = 1500", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	size_t len = (size_t)sqlite3_column_bytes(st, 0);
-	uint8_t *ent = malloc(len);
-	assert_non_null(ent);
-	memcpy(ent, sqlite3_column_blob(st, 0), len);
-	sqlite3_finalize(st);
-	ent[len - 2] ^= 0x01; /* inside the payload */
+	/* a changed entry whose stored hash was rewritten to match is caught by the node above it */
+	mm_buf ent;
+	mm_buf_init(&ent, MM_ENTRY_MAX);
+	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
+	assert_int_equal(mm_ledger_get(l, 1500, &ent, &err), MM_OK);
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+	ent.p[ent.len - 2] ^= 0x01; /* inside the payload */
 	mm_hash leaf;
-	mm_merkle_leaf(ent, len, leaf);
-	assert_int_equal(sqlite3_exec(h, "CREATE TABLE orig AS SELECT * FROM ledger WHERE seq = 1500", NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "UPDATE ledger SET entry = ?, hash = ? WHERE seq = 1500", -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_blob(st, 1, ent, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, leaf, sizeof leaf, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	free(ent);
-	expect_damage(1500, 1500, "SELECT 1", 1499, "stored Merkle node (level 1, index 749) does not match entries 1499..1500");
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "DELETE FROM ledger WHERE seq = 1500; INSERT INTO ledger SELECT * FROM orig;"
-					 " DROP TABLE orig",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(h);
+	mm_merkle_leaf(ent.p, ent.len, leaf);
+	mm_buf sql;
+	mm_buf_init(&sql, 1 << 20);
+	assert_int_equal(mm_buf_puts(&sql, "UPDATE e SET entry = x'"), MM_OK);
+	for (size_t i = 0; i < ent.len; i++)
+		assert_int_equal(mm_buf_printf(&sql, "%02x", ent.p[i]), MM_OK);
+	assert_int_equal(mm_buf_puts(&sql, "', hash = x'"), MM_OK);
+	for (size_t i = 0; i < sizeof leaf; i++)
+		assert_int_equal(mm_buf_printf(&sql, "%02x", leaf[i]), MM_OK);
+	assert_int_equal(mm_buf_puts(&sql, "' WHERE seq = 1500"), MM_OK);
+	assert_int_equal(mm_buf_append(&sql, "", 1), MM_OK);
+	expect_damage((const char *)sql.p, 1499, "stored Merkle node (level 1, index 749) does not match entries 1499..1500");
+	mm_buf_release(&sql);
+	mm_buf_release(&ent);
 
 	/* and everything put back verifies again */
 	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
