@@ -77,7 +77,7 @@ repeat_wrk() { # label url [args...]
 show=$(repeat_wrk show "$base/api/v1/record/$first" -H "$cookie")
 list=$(repeat_wrk list "$base/api/v1/records/site?limit=20&offset=100" -H "$cookie")
 create=$(run_wrk create "$base/api/v1/records/site" -s "$work/post.lua")
-ledger=$(sqlite3 "$work/b.db" 'select count(*) from ledger')
+ledger=$(sqlite3 "$work/b.db" 'select last from ledger order by first desc limit 1')
 kill -TERM $SERVER; wait $SERVER || true; SERVER=
 
 # the peer: nginx, static file of the same size, same certificate, same machine

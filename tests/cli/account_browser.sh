@@ -30,7 +30,7 @@ ok
 kill -TERM "$SERVER"; wait "$SERVER"
 # what the browser did is in the ledger, and the ledger holds
 for kind in account.password-reset account.password account.totp; do
-  [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$kind' as blob))")" -ge 1 ] || fail "no $kind entry"
+  [ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('$kind' as blob))")" -ge 1 ] || fail "no $kind entry"
   ok
 done
 expect_rc 0 "$MAMORI" ledger verify --db "$DB"

@@ -42,8 +42,8 @@ expect_eq "$(echo "$tok1" | cut -d. -f2)" "$pin" "token pin"
 secret=$(echo "$tok1" | cut -d. -f3)
 [ "$(sqlite3 "$DB" "select count(*) from agent_token")" = 1 ] || fail "token row"; ok
 [ "$(sqlite3 "$DB" "select count(*) from agent_token where instr(hash, '$secret')")" = 0 ] || fail "secret stored"; ok
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$secret' as blob))")" = 0 ] || fail "secret in ledger"; ok
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('agent.token-issue' as blob))")" = 1 ] || fail "issue entry"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('$secret' as blob))")" = 0 ] || fail "secret in ledger"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('agent.token-issue' as blob))")" = 1 ] || fail "issue entry"; ok
 tok2=$("$MAMORI" enroll-token --db "$DB" --asset "$a2")
 tokx=$("$MAMORI" enroll-token --db "$DB" --asset "$a1" --ttl 1)
 # a second installation: its token pins another certificate
@@ -100,7 +100,7 @@ expect_rc 2 "$A" enroll --server "$URL" --token "$tokx" --state "$T/sx2"
 expect_err "token_expired"
 expect_rc 0 "$A" enroll --server "$URL" --token "$tok2" --state "$T/s2"
 ag2=$(jq -r .agent "$T/s2/link.json")
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('agent.enroll-refused' as blob))")" -ge 2 ] ||
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('agent.enroll-refused' as blob))")" -ge 2 ] ||
   fail "enroll refusals are not in the ledger"; ok
 # the enroll endpoint refuses bad bodies clearly
 run curl -sk -X POST --data-binary '{"token":1}' "$URL/api/v1/agent/enroll"
@@ -197,7 +197,7 @@ expect_out "accepted: pass"
 R transition --id "$ag1" --actor 管理者 --transition revoke --reason "端末入替" >/dev/null
 expect_rc 2 "$A" run --state "$T/s1" --root "$H/compliant" --site "$H/site.yaml"
 expect_err "revoked"
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('agent.report-refused' as blob))")" -ge 7 ] ||
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('agent.report-refused' as blob))")" -ge 7 ] ||
   fail "report refusals are not in the ledger"; ok
 
 # ---- bundles through `mamori import`: the same checks ----

@@ -17,7 +17,7 @@ for _ in $(seq 600); do grep -q listening "$T/serve.out" 2>/dev/null && break; k
 PORT=$(awk '/listening/ {print $NF}' "$T/serve.out")
 [ -n "$PORT" ] || { cat "$T/serve.err"; fail "server did not start"; }
 URL="https://127.0.0.1:$PORT/api/v1/agent/report"
-refusals() { sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('agent.report-refused' as blob))"; }
+refusals() { ledger_sql "$DB" "select count(*) from e where instr(entry, cast('agent.report-refused' as blob))"; }
 
 printf 'not an envelope' >"$T/junk"
 start=$(date +%s)

@@ -28,34 +28,8 @@ expect_out "entries: 7"
 # fresh copy of the base database for each case
 fresh() { rm -rf "$T/case"; cp -r "$T/base" "$T/case"; echo "$T/case/m.db"; }
 sql() { sqlite3 "$1" "$2"; }
-# SQL on the entries one per row: TEMP TABLE e(seq, entry, hash, nodes) unpacked from the
-# ledger's rows (docs/ledger.md) and packed back into them after, as the writer lays them out
-esql() {
-  python3 - "$1" "$2" <<'PY'
-import sqlite3, struct, sys
-db = sqlite3.connect(sys.argv[1])
-db.text_factory = bytes  # `||` makes text of the blobs it joins
-db.execute("CREATE TEMP TABLE e(seq INTEGER PRIMARY KEY, entry BLOB, hash BLOB, nodes BLOB)")
-for first, data in db.execute("SELECT first, data FROM ledger ORDER BY first").fetchall():
-    off, seq = 0, first
-    while off < len(data):
-        n, = struct.unpack_from(">I", data, off); off += 4
-        entry = data[off:off + n]; off += n
-        h = data[off:off + 32]; off += 32
-        k = data[off]; off += 1
-        nodes = data[off:off + 32 * k]; off += 32 * k
-        db.execute("INSERT INTO e VALUES(?, ?, ?, ?)", (seq, entry, h, nodes)); seq += 1
-db.executescript(sys.argv[2])
-rows = {}
-for seq, entry, h, nodes in db.execute("SELECT seq, entry, hash, nodes FROM e ORDER BY seq"):
-    r = rows.setdefault((seq - 1) // 8 * 8 + 1, [b"", 0])
-    r[0] += struct.pack(">I", len(entry)) + entry + h + bytes([len(nodes) // 32]) + nodes
-    r[1] = seq
-db.execute("DELETE FROM ledger")
-db.executemany("INSERT INTO ledger(first, last, data) VALUES(?, ?, ?)", [(f, r[1], r[0]) for f, r in rows.items()])
-db.commit()
-PY
-}
+# SQL on the entries one per row (TEMP TABLE e), packed back into the ledger's rows after
+esql() { python3 "$(dirname "$0")/ledger_rows.py" "$1" edit "$2"; }
 expect_fail_at() { # SEQ REASON-FRAGMENT VERIFY-ARGS...
   local seq=$1 why=$2; shift 2
   expect_rc 1 "$MAMORI" ledger verify "$@"

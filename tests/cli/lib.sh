@@ -39,6 +39,9 @@ expect_err() { grep -qF -- "$1" "$T/err" || { cat "$T/err"; fail "stderr lacks '
 # expect_eq A B [what]
 expect_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; ok; }
 done_ok() { echo "$(basename "$0" .sh): $passed checks passed"; }
+# SQL over the ledger's entries, one row each: TEMP TABLE e(seq, entry, hash, nodes) (the
+# database keeps eight entries to a row, docs/ledger.md). usage: ledger_sql DB "select … from e …"
+ledger_sql() { python3 "$(dirname "${BASH_SOURCE[0]}")/ledger_rows.py" "$1" query "$2"; }
 
 # Playwright (playwright-core from npm, as the committed lock file pins it) for the browser tests:
 # installed once, under a lock, because ctest runs several browser tests at the same time and one

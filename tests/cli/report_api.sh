@@ -58,7 +58,7 @@ PY
 ok
 # the ledger holds the SHA-256 of exactly what was served, and who asked
 sum=$(sha256sum "$T/fault.xlsx" | cut -d' ' -f1)
-[ "$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('report.write' as blob)) and instr(entry, cast('$sum' as blob)) and instr(entry, cast('mgr' as blob))")" = 1 ] ||
+[ "$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('report.write' as blob)) and instr(entry, cast('$sum' as blob)) and instr(entry, cast('mgr' as blob))")" = 1 ] ||
   fail "report.write entry with the served bytes' hash"; ok
 
 # per record, in English, by the municipality
@@ -72,10 +72,10 @@ c city GET "/api/v1/report/work-request?id=$wr"
 expect_st 200 "work request"
 
 # roles and tenants
-before=$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('auth.denied' as blob))")
+before=$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('auth.denied' as blob))")
 c op GET "/api/v1/report/monthly-work?month=2026-10"
 expect_st 403 "operator"
-[ "$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('auth.denied' as blob))")" = $((before + 1)) ] || fail "denial entry"; ok
+[ "$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('auth.denied' as blob))")" = $((before + 1)) ] || fail "denial entry"; ok
 c other GET "/api/v1/report/fault?id=$f2"
 expect_st 404 "another tenant's fault"
 c other GET "/api/v1/report/fault?month=2026-10"

@@ -18,7 +18,7 @@ bad() { # MESSAGE ARGS...: exit 2, stderr names the problem, no output file
   [ ! -e "$out" ] || fail "output written despite: $*"
   [ -z "$(ls -A "$T/o")" ] || fail "temporary file left: $(ls -A "$T/o")"
 }
-entries() { sqlite3 "$db" "select count(*) from ledger"; }
+entries() { ledger_sql "$db" "select count(*) from e"; }
 before=$(entries)
 
 expect_rc 2 "$MAMORI" report

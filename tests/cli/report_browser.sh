@@ -29,6 +29,6 @@ MM_BASE="https://127.0.0.1:$PORT" MM_PW="$PW" MM_TEST_TMP="$T" MM_CHROMIUM="$CHR
 ok
 [ -n "${MM_KEEP_SCREENSHOTS:-}" ] && cp "$T"/reports-*.png "$MM_KEEP_SCREENSHOTS"/
 kill -TERM "$SERVER"; wait "$SERVER"
-[ "$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('report.write' as blob))")" = 5 ] || fail "downloads recorded"; ok
+[ "$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('report.write' as blob))")" = 5 ] || fail "downloads recorded"; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
 done_ok

@@ -45,9 +45,9 @@ PY
 ok
 
 # every report writing is in the ledger, and the ledger still verifies
-[ "$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('report.write' as blob))")" = $nreports ] ||
+[ "$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('report.write' as blob))")" = $nreports ] ||
   fail "report.write entries"; ok
-[ "$(sqlite3 "$db" "select count(*) from ledger where instr(entry, cast('report.write' as blob)) and instr(entry, cast('報告者' as blob))")" = $nreports ] ||
+[ "$(ledger_sql "$db" "select count(*) from e where instr(entry, cast('report.write' as blob)) and instr(entry, cast('報告者' as blob))")" = $nreports ] ||
   fail "report.write names the actor"; ok
 expect_rc 0 "$MAMORI" ledger verify --db "$db"
 

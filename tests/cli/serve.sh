@@ -35,9 +35,9 @@ expect_rc 0 "$MAMORI" user list --db "$DB"
 grep -q 'argon2\|correct horse' "$T/out" && fail "user list shows a secret"; ok
 # the password is stored only as an Argon2id hash
 [ "$(sqlite3 "$DB" "select substr(hash,1,10) from account where name='op'")" = '$argon2id$' ] || fail "not argon2id"; ok
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('correct horse' as blob))")" = 0 ] || fail "password in the ledger"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('correct horse' as blob))")" = 0 ] || fail "password in the ledger"; ok
 # every account change is a ledger entry naming who made it
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.create' as blob)) and instr(entry, cast('cli:$(id -un)' as blob))")" = 5 ] || fail "account.create entries"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('account.create' as blob)) and instr(entry, cast('cli:$(id -un)' as blob))")" = 5 ] || fail "account.create entries"; ok
 
 # ---- serve: bad options are refused with a clear message (exit 2) ----
 expect_rc 2 "$MAMORI" serve
@@ -144,8 +144,8 @@ for i in 1 2 3; do c anon POST /api/v1/session --data '{"user":"viewer","passwor
 [ "$(body .error.code)" = locked ] || { cat "$T/body"; fail "no lockout"; }; ok
 c anon POST /api/v1/session --data "{\"user\":\"viewer\",\"password\":\"$PW\"}"
 expect_st 401 "locked account"
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('auth.lockout' as blob))")" -ge 1 ] || fail "no lockout entry"; ok
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('auth.login-failed' as blob))")" -ge 4 ] || fail "no failure entries"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('auth.lockout' as blob))")" -ge 1 ] || fail "no lockout entry"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('auth.login-failed' as blob))")" -ge 4 ] || fail "no failure entries"; ok
 
 # ---- headers on every reply (clickjacking, caching, sniffing, crawlers) ----
 for p in / /api/v1/schema /api/v1/nothing; do
@@ -241,11 +241,11 @@ w mgr PATCH "/api/v1/record/$SITE" --data '{"version":1,"data":{"address":"2-2"}
 expect_st 409 "stale version"
 [ "$(body .error.code)" = conflict ] || fail "conflict code"; ok
 # authorization: an operator may not close a site (schema: admin, contractor-manager)
-before=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('auth.denied' as blob))")
+before=$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('auth.denied' as blob))")
 w op POST "/api/v1/record/$SITE/transition" --data '{"version":2,"transition":"close","reason":"r"}'
 expect_st 403 "operator may not close"
 [ "$(body .error.code)" = forbidden ] || fail "forbidden code"; ok
-after=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('auth.denied' as blob))")
+after=$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('auth.denied' as blob))")
 [ "$after" -gt "$before" ] || fail "denial not in the ledger"; ok
 c op GET "/api/v1/record/$SITE"
 [ "$(body '.allowed_transitions | length')" = 0 ] || fail "operator offered a transition"; ok
@@ -373,7 +373,7 @@ expect_rc 0 "$MAMORI" user totp --db "$DB" --name mgr
 URI=$(cat "$T/out")
 case "$URI" in otpauth://totp/mamori:mgr\?secret=*) ok ;; *) fail "otpauth URI: $URI" ;; esac
 SECRET=$(echo "$URI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "TOTP secret in the ledger"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "TOTP secret in the ledger"; ok
 
 # ---- idle timeout ----
 start_server --idle-timeout 1 --origin https://mamori.example

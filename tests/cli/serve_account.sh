@@ -166,17 +166,17 @@ c anon POST /api/v1/session --data "{\"user\":\"kim\",\"password\":\"$NEW\"}"
 expect_st 200 "password alone again"
 w kim2 POST /api/v1/session/totp/disable --data "{\"password\":\"$NEW\"}"
 expect_st 404 "turning off what is off"
-totps=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.totp' as blob)) and instr(entry, cast('kim' as blob))")
+totps=$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('account.totp' as blob)) and instr(entry, cast('kim' as blob))")
 expect_eq "$totps" 2 "account.totp entries (on, off)"
-[ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "secret in the ledger"; ok
+[ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('$SECRET' as blob))")" = 0 ] || fail "secret in the ledger"; ok
 
 # ledger: who reset whom, and the change; no password, hash or token anywhere
-resets=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.password-reset' as blob)) and instr(entry, cast('boss' as blob)) and instr(entry, cast('kim' as blob))")
+resets=$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('account.password-reset' as blob)) and instr(entry, cast('boss' as blob)) and instr(entry, cast('kim' as blob))")
 expect_eq "$resets" 1 "account.password-reset entries"
-changes=$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('account.password' as blob)) and not instr(entry, cast('account.password-' as blob)) and instr(entry, cast('was_one_time' as blob))")
+changes=$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('account.password' as blob)) and not instr(entry, cast('account.password-' as blob)) and instr(entry, cast('was_one_time' as blob))")
 expect_eq "$changes" 1 "account.password entry of the change"
 for secret in "$OTP" "$NEW" '$argon2id'; do
-  [ "$(sqlite3 "$DB" "select count(*) from ledger where instr(entry, cast('$secret' as blob))")" = 0 ] || fail "'$secret' in the ledger"
+  [ "$(ledger_sql "$DB" "select count(*) from e where instr(entry, cast('$secret' as blob))")" = 0 ] || fail "'$secret' in the ledger"
   ok
   grep -qF -- "$secret" "$T/serve.out" "$T/serve.err" && fail "'$secret' in the server's log"
   ok
