@@ -31,46 +31,44 @@ section=$(cat <<MD
 | measure | mamori | peer in the same run | ratio | target |
 |---|---|---|---|---|
 | durable appends, one at a time | $(get single_appends_per_s)/s | plain SQLite insert, WAL, synchronous=FULL, 1 per txn: $(get plain_sqlite_inserts_per_s)/s | $ratio_s× | ≥ 1,000/s |
-| durable appends, 16 writers (group commit; the headline) | $(get grouped_16_appends_per_s)/s ($(get grouped_16_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 16)× | ≥ 50,000/s |
-| durable appends, 64 writers | $(get grouped_64_appends_per_s)/s ($(get grouped_64_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 64)× | |
-| durable appends, 256 writers | $(get grouped_256_appends_per_s)/s ($(get grouped_256_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 256)× | |
+| durable appends, 16 writers (group commit; the headline) | $(get grouped_16_appends_per_s)/s (runs $(get grouped_16_range); $(get grouped_16_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 16)× | ≥ 50,000/s |
+| durable appends, 64 writers | $(get grouped_64_appends_per_s)/s (runs $(get grouped_64_range); $(get grouped_64_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 64)× | |
+| durable appends, 256 writers | $(get grouped_256_appends_per_s)/s (runs $(get grouped_256_range); $(get grouped_256_cpu_us_per_append) µs CPU each) | same plain SQLite | $(ratio 256)× | |
 | verify ($(get verify_entries) entries of $(get entry_bytes) B) | $(get verify_mb_per_s) MB/s ($(get verify_entries_per_s) entries/s; $(get verify_cpu_us_per_entry) µs CPU each) | \`openssl speed -evp sha256\`: ${sha1k} MB/s at 1 KiB, ${sha8k} MB/s at 8 KiB | $ratio_v of 1 KiB SHA-256 | ≥ 80% |
 
-Verify re-reads every entry from SQLite, decodes it, recomputes its leaf hash and every Merkle node,
-compares them with the stored ones and checks the signed checkpoints, on every core (chunk workers
-folded in order). Each grouped run appends 64,000 entries in all. CPU times are the whole process's
-(user + system, all threads) per append or entry: the machine is shared, and they are disturbed far
-less by the other jobs than the rates are. With two cores to itself, CPU alone would allow
-$(cpu_cap 16)/s at 16 writers and $(cpu_cap 64)/s at 64; verify $verify_cap of one core's SHA-256.
-Verify is the best of three runs. \`openssl speed\` divides by its own CPU time, not wall time, so the
-load does not lower the peer as it lowers our rates. Compare rates only with the peers of the same
-run: the previous version of this section (load 1.6; plain SQLite 7,046/s) had 6,819/s one at a time,
-27,062/s at 16 writers (3.8× the plain SQLite peer) and verify at 299 MB/s (42%), all with the
-format 1 database and the one-reader/one-checker verify. Run: \`bench/ledger.sh\`.
+Grouped rates are the median of three runs of 64,000 appends each, every run on a fresh ledger; the
+slowest and fastest are given because this VM's fsync latency swings from run to run. Verify re-reads
+every entry from SQLite, decodes it, recomputes its leaf hash and every Merkle node, compares them with
+the stored ones and checks the signed checkpoints, on every core (chunk workers folded in order); it is
+the best of three runs. CPU times are the whole process's (user + system, all threads) per append or
+entry: they are disturbed far less by other jobs than the rates are. With two cores to itself, CPU
+alone would allow $(cpu_cap 16)/s at 16 writers and $(cpu_cap 64)/s at 64; verify $verify_cap of one
+core's SHA-256. \`openssl speed\` divides by its own CPU time, not wall time, so load does not lower
+the peer as it lowers our rates. Compare rates only with the peers of the same run. Run:
+\`bench/ledger.sh\`.
 
-What bounds the results (callgrind instruction counts and perf software counters, since this VM has
-no hardware counters):
-- Group commit. A writer sleeps until its commit is durable, so each append costs its thread one sleep
-  and one wake-up. With 16 writers one batch carries all 16 (15.6 on average), and nothing overlaps:
-  the fsync, the batch's statements, then 16 wake-ups and re-queues (SQLite allows one write
-  transaction at a time). More writers fill the next batch during the fsync, so 64 and 256 writers go
-  faster. What changed in this round: database format 2 keeps the Merkle nodes in the entry's row (one
-  INSERT per append instead of two, and no node index); each writer waits on its own semaphore and the
-  leader role passes to the next queued writer (one condition variable used to wake them all at once);
-  a plain append needs no savepoint. Outside SHA-256, instructions per append fell from 32.1k to 13.7k
-  (callgrind). In an A/B run with the previous build at the same time (load 11–15), at 16 writers CPU
-  per append fell from 26–27 µs to 17.6–18.6 µs (over the three writer counts, context switches per
-  append fell from 2.7 to 1.8 and process CPU by 38%). About
-  60% of what is left is kernel time: context switches, futexes, fdatasync.
-- Verify. A \`perf record -e cpu-clock\` profile of verify splits its CPU time: SHA-256 (libcrypto) 39%,
-  SQLite 27% plus 11% in libc (memmove and malloc/free, called by SQLite as it returns each row and
-  by SHA-256 as it buffers), our decoding and checks 12%, the kernel 8% (page faults on the mmap), Ed25519 checkpoint
-  signatures 3.5%. So reading a row costs about as much as hashing it. Before this round one thread
-  did ~88% of the work (callgrind); now workers verify aligned 1,024-entry chunks on both cores. 80%
-  of one core's SHA-256 at 1 KiB needs at most ~2.0 µs of CPU per 582-byte entry when both cores are
-  free. The per-row SQLite cost keeps it above that, and the rate follows the cores this process
-  actually gets on the shared machine. The way past it is to read entries without one SQLite row
-  each: several entries per row, or an append-only segment file.
+What changed in this round, and why (database format 3, docs/ledger.md):
+- Verify. A profile of format 2 (one SQLite row per entry) split verify's CPU time: SHA-256 39%, SQLite
+  27% plus 11% in libc (SQLite copies each row's blobs), our decoding and checks 12%, the kernel 8%.
+  Stepping to the next row alone costs ~200 ns on this machine, whatever the row holds, so reading a
+  row cost about as much as hashing it. Format 3 stores eight entries to a row (each with its leaf
+  hash and a counted list of its Merkle nodes), and one-shot SHA-256 now calls libcrypto's SHA256_*
+  functions (the same SHA-NI code) instead of EVP, whose dispatch cost as much as hashing a 65-byte
+  Merkle node. Verify CPU per entry fell from 2.7–2.9 µs to 1.2–1.5 µs, and verify from 42% to above
+  80% of one core's SHA-256. The previous version of this section (format 2, load 3.4; plain SQLite
+  7,203/s) had 5,239/s one at a time, 39,228/s at 16 writers and verify at 361 MB/s (42%).
+- Group commit. A writer sleeps until its commit is durable, so with 16 writers one batch carries all
+  16 and nothing overlaps: the batch's statements, the fsync, then 16 wake-ups and re-queues (SQLite
+  allows one write transaction at a time). Timing the leader (an instrumented build) put a 16-writer
+  cycle at ~150 µs of COMMIT (about five WAL frames and an fdatasync), ~50 µs of statements and ~60 µs
+  waiting for the writers to queue again. Format 3 writes one or two rows per batch instead of sixteen,
+  which is what lifted 16 writers to about 50,000/s; the fsync is the rest and swings with the disk.
+  Tried and dropped, each in interleaved A/B runs: 8 and 16 KiB pages (fewer WAL frames but more bytes;
+  COMMIT slower), a larger WAL autocheckpoint (slower), and running queued operations inside the open
+  transaction while the leader waits for the rest (no gain on two cores, and it starved a second
+  writing process of the write lock: \`tests/cli/ledger_two_writers.sh\` caught it).
+- Single appends rewrite the last row (up to eight entries) in place instead of inserting one small
+  row, so they cost a little more; they stay far above 1,000/s.
 <!-- ledger:end -->
 MD
 )
