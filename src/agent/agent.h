@@ -3,7 +3,7 @@
  * agent: the `mamori-agent` command line. main.c dispatches
  * `mamori-agent COMMAND ...` to one agent_cmd_<command>() each (cmd_*.c);
  * this header is internal to the agent folder: the command table's
- * functions and the small option parser they share.
+ * functions and the error printing they share.
  * Exit statuses: 0 success (every check passed), 1 a check failed or a
  * change was found, 2 bad input or error.
  */
@@ -17,28 +17,13 @@
 
 enum { AGENT_OK = 0, AGENT_FAIL = 1, AGENT_USAGE = 2 };
 
-#define AGENT_OPTS_MAX 64
-
-/*
- * Parsed options; strings point into argv. spec lists the allowed options
- * ("root: policy: json"): a name followed by ':' takes a value (`--name V`
- * or `--name=V`), otherwise it is a flag. `-o V` means `--output V`.
- * Positional arguments are collected in pos.
- */
-typedef struct agent_args {
-	const char *name[AGENT_OPTS_MAX];
-	size_t namelen[AGENT_OPTS_MAX];
-	const char *value[AGENT_OPTS_MAX];
-	size_t n;
-	const char *pos[16];
-	size_t npos;
-} agent_args;
+/* Parsed options (base/mm_base.h: mm_args); specs spell `-o` as "output|o:". */
+typedef mm_args agent_args;
 
 /* Parse argv[0..argc); on error prints why and returns AGENT_USAGE. */
 int agent_parse(agent_args *a, int argc, char **argv, const char *spec);
-/* Last value of --name, or NULL. */
-const char *agent_opt(const agent_args *a, const char *name);
-bool agent_flag(const agent_args *a, const char *name);
+static inline const char *agent_opt(const agent_args *a, const char *name) { return mm_args_opt(a, name); }
+static inline bool agent_flag(const agent_args *a, const char *name) { return mm_args_flag(a, name); }
 /* Print "mamori-agent: error: ..." to stderr; returns AGENT_USAGE. */
 int agent_error(const char *fmt, ...) MM_PRINTF(1, 2);
 /* Print an mm_err; returns AGENT_USAGE. */

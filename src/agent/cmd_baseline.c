@@ -22,7 +22,7 @@ int agent_cmd_baseline(int argc, char **argv)
 		return agent_error("usage: mamori-agent baseline create [--root DIR] -o FILE [--force]");
 	}
 	agent_args a;
-	if (agent_parse(&a, argc - 2, argv + 2, "root: output: force") != AGENT_OK)
+	if (agent_parse(&a, argc - 2, argv + 2, "root: output|o: force") != AGENT_OK)
 		return AGENT_USAGE;
 	if (a.npos)
 		return agent_error("unexpected argument '%s'", a.pos[0]);

@@ -48,7 +48,7 @@ int agent_cmd_check(int argc, char **argv)
 {
 	agent_args a;
 	if (agent_parse(&a, argc - 1, argv + 1,
-			"root: policy: site: baseline: format: lang: sign-key: output: help") != AGENT_OK)
+			"root: policy: site: baseline: format: lang: sign-key: output|o: help") != AGENT_OK)
 		return AGENT_USAGE;
 	if (agent_flag(&a, "help")) {
 		fputs(usage_text, stdout);

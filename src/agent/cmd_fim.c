@@ -16,13 +16,7 @@
 #include "note/mm_note.h"
 #include "base/banned.h"
 
-#define OPT_MAX 64
-
-typedef struct opts {
-	const char *name[OPT_MAX];
-	const char *value[OPT_MAX];
-	size_t n;
-} opts;
+typedef mm_args opts;
 
 static int fail(const char *fmt, const char *a)
 {
@@ -38,86 +32,31 @@ static int report_err(const mm_err *e)
 	return 2;
 }
 
-/* spec: " name: flag " — names followed by ':' take a value. */
-static int spec_kind(const char *spec, const char *name, size_t len)
-{
-	for (const char *p = spec; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *s = p;
-		while (*p && *p != ' ' && *p != ':')
-			p++;
-		bool val = *p == ':';
-		if (val)
-			p++;
-		if ((size_t)(p - s - val) == len && len && memcmp(s, name, len) == 0)
-			return val ? 2 : 1;
-	}
-	return 0;
-}
-
+/* Options only: every fim command names its inputs with options. */
 static int parse(opts *o, int argc, char **argv, const char *spec)
 {
-	memset(o, 0, sizeof *o);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--", 2) != 0 || !a[2])
-			return fail("unexpected argument '%s'", a);
-		const char *nm = a + 2, *eq = strchr(nm, '=');
-		size_t len = eq ? (size_t)(eq - nm) : strlen(nm);
-		int k = spec_kind(spec, nm, len);
-		if (!k)
-			return fail("unknown option %s", a);
-		if (o->n >= OPT_MAX)
-			return fail("%s", "too many options");
-		const char *v = NULL;
-		if (k == 2) {
-			if (eq)
-				v = eq + 1;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			else
-				return fail("option %s needs a value", a);
-		} else if (eq) {
-			return fail("option %s takes no value", a);
-		}
-		o->name[o->n] = nm;
-		o->value[o->n] = v;
-		o->n++;
-	}
+	mm_err err;
+	mm_err_clear(&err);
+	if (mm_args_parse(o, argc, argv, spec, &err))
+		return report_err(&err);
+	if (o->npos)
+		return fail("unexpected argument '%s'", o->pos[0]);
 	return 0;
-}
-
-static bool is(const char *stored, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(stored, name, n) == 0 && (stored[n] == 0 || stored[n] == '=');
 }
 
 static const char *opt(const opts *o, const char *name)
 {
-	const char *v = NULL;
-	for (size_t i = 0; i < o->n; i++)
-		if (is(o->name[i], name))
-			v = o->value[i];
-	return v;
+	return mm_args_opt(o, name);
 }
 
 static bool flag(const opts *o, const char *name)
 {
-	for (size_t i = 0; i < o->n; i++)
-		if (is(o->name[i], name))
-			return true;
-	return false;
+	return mm_args_flag(o, name);
 }
 
 static size_t all(const opts *o, const char *name, const char **out, size_t max)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < o->n && k < max; i++)
-		if (is(o->name[i], name))
-			out[k++] = o->value[i];
-	return k;
+	return mm_args_all(o, name, out, max);
 }
 
 static int load_key_file(const char *path, uint8_t *out, size_t want, mm_err *err)

@@ -124,6 +124,31 @@ bool mm_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t n);
 bool mm_parse_u64(const char *s, uint64_t max, uint64_t *out);
 bool mm_parse_i64(const char *s, int64_t *out);
 
+/*
+ * Command-line options (args.c), shared by both executables. spec lists
+ * the allowed options: "db: output|o: quiet" — a name followed by ':'
+ * takes a value (`--name V` or `--name=V`), otherwise it is a flag; `|x`
+ * adds the spelling `-x`. Options may repeat (mm_args_opt gives the last);
+ * `--` ends them. Strings point into argv and the spec (not owned).
+ */
+#define MM_ARGS_OPTS_MAX 64
+#define MM_ARGS_POS_MAX 16
+typedef struct mm_args {
+	const char *name[MM_ARGS_OPTS_MAX]; /* the long name, in the spec: namelen bytes */
+	size_t namelen[MM_ARGS_OPTS_MAX];
+	const char *value[MM_ARGS_OPTS_MAX]; /* NULL for flags */
+	size_t n;
+	const char *pos[MM_ARGS_POS_MAX];
+	size_t npos;
+} mm_args;
+
+/* Parse argv[0..argc); MM_EINVAL with the reason ("unknown option --x") in err. */
+int mm_args_parse(mm_args *a, int argc, char **argv, const char *spec, mm_err *err) MM_MUST_USE;
+const char *mm_args_opt(const mm_args *a, const char *name);
+bool mm_args_flag(const mm_args *a, const char *name);
+/* All values of a repeatable option, in order; returns the count (<= max). */
+size_t mm_args_all(const mm_args *a, const char *name, const char **out, size_t max);
+
 /* Wall-clock time in ns since the Unix epoch (UTC). */
 int64_t mm_now_ns(void);
 /* Monotonic time in ns, for durations. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Option parsing shared by every `mamori` subcommand: strict (unknown
- * options are errors), bounded, and free of global state.
+ * What every `mamori` subcommand shares: option parsing (mm_args_parse,
+ * with the errors printed as the command's), error printing, input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,102 +10,11 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
-/* Find name in spec; returns 0 unknown, 1 flag, 2 takes a value. */
-static int spec_lookup(const char *spec, const char *name, size_t len)
-{
-	const char *p = spec;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *start = p;
-		while (*p && *p != ' ' && *p != ':')
-			p++;
-		size_t n = (size_t)(p - start);
-		bool val = *p == ':';
-		if (val)
-			p++;
-		if (n == len && n && memcmp(start, name, n) == 0)
-			return val ? 2 : 1;
-	}
-	return 0;
-}
-
 int cli_parse(cli_args *a, int argc, char **argv, const char *spec)
 {
-	memset(a, 0, sizeof *a);
-	bool only_pos = false;
-	for (int i = 0; i < argc; i++) {
-		const char *s = argv[i];
-		/* one-letter options ("-o FILE") are spelled in the spec as their letter */
-		bool shortopt = !only_pos && s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) &&
-				s[2] == '\0'; /* "-1" stays a number */
-		if (!shortopt && (only_pos || s[0] != '-' || s[1] != '-' || s[2] == '\0')) {
-			if (!only_pos && strcmp(s, "--") == 0) {
-				only_pos = true;
-				continue;
-			}
-			if (a->npos >= CLI_POS_MAX)
-				return cli_error("too many arguments");
-			a->pos[a->npos++] = s;
-			continue;
-		}
-		const char *name = shortopt ? s + 1 : s + 2;
-		const char *eq = strchr(name, '=');
-		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		int kind = spec_lookup(spec, name, len);
-		if (kind == 0)
-			return cli_error("unknown option %s%.*s", shortopt ? "-" : "--", (int)len, name);
-		if (a->n >= CLI_OPTS_MAX)
-			return cli_error("too many options");
-		const char *val = NULL;
-		if (kind == 2) {
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return cli_error("option --%.*s needs a value", (int)len, name);
-		} else if (eq) {
-			return cli_error("option --%.*s takes no value", (int)len, name);
-		}
-		/* names point into argv; keep the length by storing the spec-matched name */
-		a->name[a->n] = name;
-		a->value[a->n] = val;
-		a->n++;
-	}
-	return CLI_OK;
-}
-
-static bool name_is(const char *stored, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(stored, name, n) == 0 && (stored[n] == '\0' || stored[n] == '=');
-}
-
-const char *cli_opt(const cli_args *a, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < a->n; i++)
-		if (name_is(a->name[i], name) && a->value[i])
-			v = a->value[i];
-	return v;
-}
-
-bool cli_flag(const cli_args *a, const char *name)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (name_is(a->name[i], name))
-			return true;
-	return false;
-}
-
-size_t cli_opt_all(const cli_args *a, const char *name, const char **out, size_t max)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < a->n && k < max; i++)
-		if (name_is(a->name[i], name) && a->value[i])
-			out[k++] = a->value[i];
-	return k;
+	mm_err err;
+	mm_err_clear(&err);
+	return mm_args_parse(a, argc, argv, spec, &err) ? cli_error("%s", err.msg) : CLI_OK;
 }
 
 const char *cli_need(const cli_args *a, const char *name)

@@ -18,29 +18,17 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
-#define CLI_OPTS_MAX 64
-#define CLI_POS_MAX 16
-
-/*
- * Parsed arguments. Strings point into argv (not owned).
- * spec lists the allowed options: "db: kind: json format: quiet" — a name
- * followed by ':' takes a value (as `--name V` or `--name=V`), otherwise it
- * is a flag. Options may repeat; cli_opt returns the last one.
- */
-typedef struct cli_args {
-	const char *name[CLI_OPTS_MAX];
-	const char *value[CLI_OPTS_MAX]; /* NULL for flags */
-	size_t n;
-	const char *pos[CLI_POS_MAX];
-	size_t npos;
-} cli_args;
+/* Parsed arguments (base/mm_base.h: mm_args); the spec's grammar is mm_args_parse's. */
+typedef mm_args cli_args;
 
 /* Parse argv[0..argc); on error prints a message and returns CLI_USAGE. */
 int cli_parse(cli_args *a, int argc, char **argv, const char *spec);
-const char *cli_opt(const cli_args *a, const char *name);
-bool cli_flag(const cli_args *a, const char *name);
-/* All values of a repeatable option, in order; returns the count (<= max). */
-size_t cli_opt_all(const cli_args *a, const char *name, const char **out, size_t max);
+static inline const char *cli_opt(const cli_args *a, const char *name) { return mm_args_opt(a, name); }
+static inline bool cli_flag(const cli_args *a, const char *name) { return mm_args_flag(a, name); }
+static inline size_t cli_opt_all(const cli_args *a, const char *name, const char **out, size_t max)
+{
+	return mm_args_all(a, name, out, max);
+}
 /* Value of a required option, or prints "missing --name" and returns NULL. */
 const char *cli_need(const cli_args *a, const char *name);
 

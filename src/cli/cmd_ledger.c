@@ -244,7 +244,7 @@ int cmd_ledger(int argc, char **argv)
 	}
 	const char *sub = argv[1];
 	cli_args a;
-	if (cli_parse(&a, argc - 2, argv + 2, "db: bundle: key: checkpoint: format: o: output: seq: size:"))
+	if (cli_parse(&a, argc - 2, argv + 2, "db: bundle: key: checkpoint: format: output|o: seq: size:"))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_error("ledger %s: unexpected argument '%s'", sub, a.pos[0]);
@@ -257,7 +257,7 @@ int cmd_ledger(int argc, char **argv)
 	mm_store *s;
 	int rc;
 	if (strcmp(sub, "export") == 0) {
-		const char *outp = cli_opt(&a, "o") ? cli_opt(&a, "o") : cli_opt(&a, "output");
+		const char *outp = cli_opt(&a, "output");
 		if (!outp)
 			return cli_error("ledger export: missing -o BUNDLE");
 		if ((rc = open_ledger(&a, false, &s)))

@@ -37,11 +37,11 @@ int cmd_report(int argc, char **argv)
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	cli_args a;
-	if (cli_parse(&a, argc - 2, argv + 2, "db: month: id: o: output: lang: actor: role: tenant:"))
+	if (cli_parse(&a, argc - 2, argv + 2, "db: month: id: output|o: lang: actor: role: tenant:"))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_error("report: unexpected argument '%s'", a.pos[0]);
-	const char *out = cli_opt(&a, "o") ? cli_opt(&a, "o") : cli_opt(&a, "output");
+	const char *out = cli_opt(&a, "output");
 	const char *db = cli_need(&a, "db");
 	const char *role = cli_opt(&a, "role") ? cli_opt(&a, "role") : "admin";
 	if (!db)
