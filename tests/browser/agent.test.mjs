@@ -3,45 +3,14 @@
 // manager sees it: run by tests/cli/agent_browser.sh against a real server.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { TMP, launch } from './harness.mjs';
 
 const { MM_BASE: BASE, MM_PW: PW, MM_ASSET: ASSET, MM_CAMPAIGN: CAMP, MM_TOKEN: TOKEN, MAMORI_AGENT: AGENT,
   MM_HOSTS: HOSTS } = process.env;
 assert.ok(BASE && PW && ASSET && CAMP && TOKEN && AGENT && HOSTS, 'run through tests/cli/agent_browser.sh');
-const TMP = process.env.MM_TEST_TMP || tmpdir();
 
-const profile = mkdtempSync(join(TMP, 'chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.MM_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true,
-  viewport: { width: 1280, height: 800 },
-  locale: 'ja-JP',
-  timezoneId: 'Asia/Tokyo',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-ctx.setDefaultTimeout(15000);
-const page = ctx.pages()[0] || await ctx.newPage();
-const problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-page.on('pageerror', (e) => problems.push(String(e)));
-
-let passed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}`);
-    await page.screenshot({ path: join(TMP, 'agent-failure.png'), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
+const { page, problems, step, passed, close } = await launch('agent', { timezoneId: 'Asia/Tokyo' });
 const get = (p) => page.evaluate(async (x) => (await fetch(`/api/v1${x}`)).json(), p);
 const items = async () => (await get(`/records/inspection_item?limit=100&q=${CAMP}`)).items.filter((i) => i.data.asset === ASSET);
 
@@ -107,8 +76,7 @@ try {
   await step('no script errors and no CSP violations', async () => {
     assert.deepEqual(problems.filter((p) => !/40[0-9]/.test(p)), []);
   });
-  console.log(`agent: ${passed} steps passed`);
+  console.log(`agent: ${passed()} steps passed`);
 } finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

@@ -4,43 +4,15 @@
 // requirement to the record that causes its status, switch language.
 // Started by tests/cli/dashboard_browser.sh (MM_BASE, MM_PW) on the demo.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { TMP, launch } from './harness.mjs';
 
 const BASE = process.env.MM_BASE;
 const PW = process.env.MM_PW;
-const OUT = process.env.MM_TEST_TMP || tmpdir();
-const SHOTS = process.env.MM_SHOTS || OUT;
+const SHOTS = process.env.MM_SHOTS || TMP;
 assert.ok(BASE && PW, 'MM_BASE and MM_PW are required');
 
-const profile = mkdtempSync(join(OUT, 'chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.MM_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true,
-  viewport: { width: 1280, height: 800 },
-  locale: 'ja-JP',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-ctx.setDefaultTimeout(15000);
-const page = ctx.pages()[0] || await ctx.newPage();
-const problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-page.on('pageerror', (e) => problems.push(String(e)));
-
-async function step(name, fn) {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}`);
-    await page.screenshot({ path: join(OUT, 'dash-failure.png'), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
+const { ctx, page, problems, step, passed, close } = await launch('dash');
 
 try {
   await step('every message the dashboard asks for is in both catalogues', async () => {
@@ -131,5 +103,5 @@ try {
     assert.deepEqual(problems.filter((p) => !p.includes('status of 401')), []);
   });
 } finally {
-  await ctx.close();
+  await close();
 }

@@ -4,44 +4,14 @@
 // tests/cli/serve_browser.sh, which passes MM_BASE, MM_PW and MM_IDLE).
 // Each step asserts what a person would see.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './harness.mjs';
 
 const BASE = process.env.MM_BASE;
 const PW = process.env.MM_PW;
 const IDLE = Number(process.env.MM_IDLE || '4');
 assert.ok(BASE && PW, 'MM_BASE and MM_PW are required');
 
-const profile = mkdtempSync(join(process.env.MM_TEST_TMP || tmpdir(), 'chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.MM_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true, // the self-signed certificate `mamori init` made
-  viewport: { width: 1280, height: 800 },
-  locale: 'ja-JP',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-ctx.setDefaultTimeout(15000);
-const page = ctx.pages()[0] || await ctx.newPage();
-const problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-page.on('pageerror', (e) => problems.push(String(e)));
-
-let passed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}`);
-    await page.screenshot({ path: join(process.env.MM_TEST_TMP || tmpdir(), 'ui-failure.png') }).catch(() => {});
-    throw e;
-  }
-}
+const { ctx, page, problems, step, passed, close } = await launch('ui');
 
 async function login(user) {
   await page.goto(`${BASE}/`);
@@ -234,8 +204,7 @@ try {
   await step('no script errors and no CSP violations on any page', async () => {
     assert.deepEqual(problems.filter((p) => !p.includes('401') && !p.includes('403') && !p.includes('400')), []);
   });
-  console.log(`ui: ${passed} steps passed`);
+  console.log(`ui: ${passed()} steps passed`);
 } finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

@@ -5,46 +5,16 @@
 // contractor operator (op), municipality approver (city), viewer.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { TMP, launch } from './harness.mjs';
 
 const BASE = process.env.MM_BASE;
 const PW = process.env.MM_PW;
-const SHOTS = process.env.MM_SHOTS || process.env.MM_TEST_TMP || tmpdir();
+const SHOTS = process.env.MM_SHOTS || TMP;
 const { MM_ASSET: ASSET, MM_ENG1: ENG1, MM_ENG2: ENG2, MM_NEWBIE: NEWBIE } = process.env;
 assert.ok(BASE && PW && ASSET && ENG1 && ENG2 && NEWBIE, 'run through tests/cli/workflows_browser.sh');
 
-const profile = mkdtempSync(join(process.env.MM_TEST_TMP || tmpdir(), 'chromium-'));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.MM_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true,
-  viewport: { width: 1280, height: 800 },
-  locale: 'ja-JP',
-  timezoneId: 'Asia/Tokyo',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-ctx.setDefaultTimeout(15000);
-const page = ctx.pages()[0] || await ctx.newPage();
-const problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-page.on('pageerror', (e) => problems.push(String(e)));
-
-let passed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}`);
-    await page.screenshot({ path: join(process.env.MM_TEST_TMP || tmpdir(), 'workflows-failure.png'), fullPage: true }).catch(() => {});
-    throw e;
-  }
-}
+const { ctx, page, problems, step, passed, close } = await launch('workflows', { timezoneId: 'Asia/Tokyo' });
 
 const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const text = async (sel) => (await page.locator(sel).first().textContent()).trim();
@@ -460,8 +430,7 @@ try {
   await step('no script errors and no CSP violations on any page', async () => {
     assert.deepEqual(problems.filter((p) => !/40[0-9]/.test(p)), []);
   });
-  console.log(`workflows: ${passed} steps passed`);
+  console.log(`workflows: ${passed()} steps passed`);
 } finally {
-  await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

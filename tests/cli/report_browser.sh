@@ -23,7 +23,6 @@ PORT=$(awk '/listening/ {print $NF}' "$T/serve.out")
 [ -n "$PORT" ] || { cat "$T/serve.err"; fail "server did not start"; }
 
 MM_BASE="https://127.0.0.1:$PORT" MM_PW="$PW" MM_TEST_TMP="$T" MM_CHROMIUM="$CHROMIUM" \
-  MM_PLAYWRIGHT="$B/node_modules/playwright-core/index.mjs" \
   MM_IDS="{\"f2\":\"$f2\",\"mat\":\"$mat\",\"held\":\"$held\",\"camp\":\"$camp\"}" \
   timeout 300 node "$MM_SRC/tests/data/report/ui_reports.mjs" || fail "browser tests failed (screenshot: $T/reports-failure.png)"
 ok

@@ -6,38 +6,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launch } from '../../browser/harness.mjs';
 
-const { chromium } = await import(process.env.MM_PLAYWRIGHT);
 const BASE = process.env.MM_BASE;
 const PW = process.env.MM_PW;
 const OUT = process.env.MM_TEST_TMP;
 const ids = JSON.parse(process.env.MM_IDS);
 
-const ctx = await chromium.launchPersistentContext(join(OUT, 'chromium'), {
-  executablePath: process.env.MM_CHROMIUM || '/usr/bin/chromium',
-  headless: true, acceptDownloads: true, ignoreHTTPSErrors: true,
-  viewport: { width: 1280, height: 800 }, locale: 'ja-JP',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-ctx.setDefaultTimeout(20000);
-const page = ctx.pages()[0] || await ctx.newPage();
-const problems = [];
-page.on('pageerror', (e) => problems.push(String(e)));
 // 401 (the session probe before login) and 403 (the operator's refusal) are expected
-page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) problems.push(m.text()); });
-let passed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`not ok - ${name}`);
-    await page.screenshot({ path: join(OUT, 'reports-failure.png') }).catch(() => {});
-    throw e;
-  }
-}
+const { ctx, page, problems, step, passed, close } = await launch('reports', {
+  acceptDownloads: true, timeout: 20000, ignoreConsole: /status of 40[13]/,
+});
 async function login(user) {
   await page.goto(`${BASE}/`);
   await page.locator('#login-user').fill(user);
@@ -135,7 +114,7 @@ try {
   });
 
   assert.deepEqual(problems, [], 'no script errors');
-  console.log(`${passed} browser steps passed`);
+  console.log(`${passed()} browser steps passed`);
 } finally {
-  await ctx.close();
+  await close();
 }
