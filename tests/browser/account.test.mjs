@@ -113,8 +113,11 @@ try {
     await page.locator('#totp-start').click();
     await page.locator('#totp-qr').waitFor();
     // the QR code is an image the server drew (allowed by the CSP: same origin)
-    await page.waitForFunction(() => document.querySelector('#totp-qr').complete);
-    assert.ok(await page.locator('#totp-qr').evaluate((img) => img.naturalWidth > 100), 'QR code not drawn');
+    // (waited for, not read once: `complete` can be true a moment before the SVG has its size)
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#totp-qr');
+      return img.complete && img.naturalWidth > 100;
+    });
     secret = (await text('#totp-secret')).replace(/\s+/g, '');
     assert.match(secret, /^[A-Z2-7]{32}$/);
     // a wrong first code leaves it off
