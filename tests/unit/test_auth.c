@@ -18,6 +18,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <jansson.h>
 
 #include "auth/mm_auth.h"
@@ -45,10 +47,7 @@ static int setup(void **state)
 	(void)state;
 	if (mm_crypto_init())
 		return -1;
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0700);
-	snprintf(dir, sizeof dir, "%s/authXXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof dir, "auth"))
 		return -1;
 	snprintf(db, sizeof db, "%s/a.db", dir);
 	snprintf(schema, sizeof schema, "%s/data/schema", getenv("MM_SRC") ? getenv("MM_SRC") : ".");
@@ -69,7 +68,8 @@ static int teardown(void **state)
 	mm_auth_close(A);
 	A = NULL;
 	mm_err err;
-	return mm_store_close(S, &err) == MM_OK ? 0 : -1;
+	int rc = mm_store_close(S, &err) == MM_OK ? 0 : -1;
+	return scratch_remove(dir) ? -1 : rc;
 }
 
 static void add(const char *name, const char *role, const char *tenant)

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "scratch.h"
 
 #include "crypto/mm_crypto.h"
 #include "facts/mm_facts.h"
@@ -347,14 +348,6 @@ static void put(const char *rel, const char *text)
 	fclose(fp);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static char *status_of(mm_facts *f, const char *source)
 {
 	char sql[512];
@@ -366,11 +359,7 @@ static char *status_of(mm_facts *f, const char *source)
 static void test_hostile_tree(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	if (tmp)
-		(void)mkdir(tmp, 0755);
-	snprintf(tree, sizeof tree, "%s/facts-tree.XXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(tree));
+	assert_int_equal(scratch_make(tree, sizeof tree, "facts-tree."), 0);
 	put("real-group", "insidegroup:x:5:\n");
 	put("etc/hostname", "hostile\n");
 	char p[4096], q[4096];
@@ -444,7 +433,7 @@ static void test_hostile_tree(void **state)
 	unlink(q);
 	snprintf(q, sizeof q, "%s/var/log/auth.log.1", tree);
 	unlink(q);
-	assert_int_equal(nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(scratch_remove(tree), 0);
 }
 
 /* The fixture hosts: the owning process of a socket comes from proc/[pid]/fd. */

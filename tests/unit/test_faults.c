@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -148,11 +150,8 @@ int main(void)
 	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK || mm_crypto_init() != MM_OK)
 		return 1;
 	json_set_alloc_funcs(j_malloc, free);
-	const char *tmp = getenv("MM_TEST_TMP");
 	char dir[4096];
-	mkdir(tmp ? tmp : "/tmp", 0755); /* shared with tests that drop privileges */
-	snprintf(dir, sizeof dir, "%s/faultsXXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof dir, "faults"))
 		return 1;
 	snprintf(db, sizeof db, "%s/f.db", dir);
 	snprintf(schema, sizeof schema, "%s/data/schema", getenv("MM_SRC"));
@@ -171,5 +170,6 @@ int main(void)
 		cmocka_unit_test(test_transient_faults),
 		cmocka_unit_test(test_persistent_faults),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	return scratch_remove(dir) ? 1 : rc;
 }

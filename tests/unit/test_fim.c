@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "fim/mm_fim.h"
 
 #include <openssl/evp.h>
@@ -54,37 +56,6 @@ static void mkdir_t(const char *rel)
 }
 
 /* The tests' own file chores in C: no shell, so names with quotes are safe. */
-/* remove everything under directory fd DFD, then NAME itself; by fd, so trees deeper than PATH_MAX go too */
-static int rm_at(int dfd, const char *name)
-{
-	struct stat sb;
-	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(sb.st_mode))
-		return unlinkat(dfd, name, 0);
-	if (fchmodat(dfd, name, (sb.st_mode & 07777) | S_IRWXU, 0) != 0)
-		return -1;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	int rc = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && rm_at(dirfd(d), e->d_name) != 0)
-			rc = -1;
-	closedir(d);
-	return rc == 0 ? unlinkat(dfd, name, AT_REMOVEDIR) : -1;
-}
-
-static int rm_tree(const char *p)
-{
-	return rm_at(AT_FDCWD, p);
-}
-
 static const char *count_suffix;
 static unsigned count_mode_want; /* 07777 bits a counted file must have exactly, or ~0u for any */
 static size_t counted;
@@ -146,12 +117,7 @@ static size_t grep_json(const char *dir, const char *needle)
 static int setup(void **st)
 {
 	(void)st;
-	const char *base = getenv("MM_TEST_TMP");
-	if (!base)
-		base = "/tmp";
-	mkdir(base, 0755);
-	snprintf(root, sizeof root, "%s/fimXXXXXX", base);
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(scratch_make(root, sizeof root, "fim"), 0);
 	snprintf(tree, sizeof tree, "%s/tree", root);
 	snprintf(state, sizeof state, "%s/state", root);
 	assert_int_equal(mkdir(tree, 0755), 0);
@@ -161,7 +127,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
 	(void)st;
-	return rm_tree(root);
+	return scratch_remove(root);
 }
 
 static mm_fim_config *cfg_for(bool protect)

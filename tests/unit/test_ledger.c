@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "ledger/mm_ledger.h"
 #include "ledger/rows.h"
 
@@ -25,10 +27,7 @@ static char dir[4096], db[4200], key[4200];
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755); /* shared with tests that drop privileges */
-	snprintf(dir, sizeof dir, "%s/ledgerXXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof dir, "ledger"))
 		return -1;
 	snprintf(db, sizeof db, "%s/l.db", dir);
 	snprintf(key, sizeof key, "%s/l.key", dir);
@@ -47,15 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[4300];
-	snprintf(cmd, sizeof cmd, "%s/l.db-wal", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof cmd, "%s/l.db-shm", dir);
-	unlink(cmd);
-	unlink(db);
-	unlink(key);
-	rmdir(dir);
-	return 0;
+	return scratch_remove(dir);
 }
 
 static void test_entry_roundtrip_and_refusals(void **state)

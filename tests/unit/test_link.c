@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "link/mm_link.h"
 
 static const char report[] = "{\"format\":\"mamori-report/1\",\"summary\":{\"status\":\"pass\"},\"results\":[]}";
@@ -341,9 +343,7 @@ static void *racer(void *arg)
 static void test_enroll_and_race(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/linkXXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "link"), 0);
 	snprintf(db, sizeof db, "%s/l.db", dir);
 	snprintf(schema, sizeof schema, "%s/data/schema", getenv("MM_SRC"));
 	mm_store_paths p;
@@ -410,6 +410,7 @@ static void test_enroll_and_race(void **state)
 	assert_int_equal(res.counter, 2);
 	mm_buf_release(&b);
 	assert_int_equal(mm_store_close(S, &err), MM_OK);
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 static const char *state_of(const char *id)
@@ -432,9 +433,7 @@ static const char *state_of(const char *id)
 static void test_items(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/linkitemsXXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "linkitems"), 0);
 	snprintf(db, sizeof db, "%s/l.db", dir);
 	mm_store_paths p;
 	mm_err err;
@@ -513,6 +512,7 @@ static void test_items(void **state)
 	mm_buf_release(&out);
 	mm_buf_release(&b);
 	assert_int_equal(mm_store_close(S, &err), MM_OK);
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 int main(void)

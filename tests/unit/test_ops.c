@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <jansson.h>
 
 #include "cal/mm_cal.h"
@@ -303,10 +305,7 @@ static void test_roster(void **state)
 {
 	(void)state;
 	char dir[4096], db[4200], sdir[4200];
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755);
-	snprintf(dir, sizeof dir, "%s/rosterXXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "roster"), 0);
 	snprintf(db, sizeof db, "%s/r.db", dir);
 	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
 	mm_store_paths p;
@@ -391,6 +390,7 @@ static void test_roster(void **state)
 	assert_int_equal(mm_store_txn_before(rs, &bs, &bd, &err), MM_EUNSUPPORTED);
 	assert_int_equal(mm_store_close(rs, &err), MM_OK);
 	mm_ops_free(rops);
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 /* ---- restore orders written by the approval (the "restore_order" rule) ---- */
@@ -399,10 +399,7 @@ static void test_restore_order(void **state)
 {
 	(void)state;
 	char dir[4096], db[4200], sdir[4200], text[2048], site[MM_ID_MAX + 1], asset[MM_ID_MAX + 1];
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755);
-	snprintf(dir, sizeof dir, "%s/orderXXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "order"), 0);
 	snprintf(db, sizeof db, "%s/o.db", dir);
 	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
 	mm_store_paths p;
@@ -499,6 +496,7 @@ static void test_restore_order(void **state)
 		       "field host: 'bad host!' is not a host name");
 	assert_int_equal(mm_store_close(rs, &err), MM_OK);
 	mm_ops_free(rops);
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 /* ---- an all-or-nothing import among concurrent single writes (one group-commit transaction) ---- */
@@ -538,10 +536,7 @@ static void test_import_among_writers(void **state)
 {
 	(void)state;
 	char dir[4096], db[4200], sdir[4200];
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755);
-	snprintf(dir, sizeof dir, "%s/importXXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(scratch_make(dir, sizeof dir, "import"), 0);
 	snprintf(db, sizeof db, "%s/i.db", dir);
 	snprintf(sdir, sizeof sdir, "%s/data/schema", getenv("MM_SRC"));
 	mm_store_paths p;
@@ -587,6 +582,7 @@ static void test_import_among_writers(void **state)
 	mm_buf_release(&csv);
 	assert_int_equal(mm_store_close(rs, &err), MM_OK);
 	mm_ops_free(rops);
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 int main(void)

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "crypto/mm_crypto.h"
 #include "facts/mm_facts.h"
 #include "policy/mm_policy.h"
@@ -397,11 +399,9 @@ static void test_sign_and_render(void **state)
 static void test_baseline_errors(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	char path[4096];
-	if (tmp)
-		(void)mkdir(tmp, 0755);
-	snprintf(path, sizeof path, "%s/policy-bad-baseline.json", tmp ? tmp : "/tmp");
+	char dir[4096], path[4200];
+	assert_int_equal(scratch_make(dir, sizeof dir, "policy"), 0);
+	snprintf(path, sizeof path, "%s/bad-baseline.json", dir);
 	static const char *const bad[] = {
 		"{", "[]", "{\"format\": \"other\", \"tables\": {}}",
 		"{\"format\": \"mamori-baseline/1\", \"tables\": {\"accounts\": {\"columns\": [\"x\"], \"rows\": []}}}",
@@ -420,6 +420,7 @@ static void test_baseline_errors(void **state)
 		mm_policy_free(p);
 		mm_facts_close(f);
 	}
+	assert_int_equal(scratch_remove(dir), 0);
 }
 
 int main(void)

@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "scratch.h"
 
 #include "qr/mm_qr.h"
 
@@ -30,23 +31,13 @@ static char dir[4096];
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755);
-	snprintf(dir, sizeof dir, "%s/qrXXXXXX", tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return flag == FTW_DP ? rmdir(p) : unlink(p);
+	return scratch_make(dir, sizeof dir, "qr");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_remove(dir);
 }
 
 /*

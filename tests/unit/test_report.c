@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "crypto/mm_crypto.h"
 #include "ops/mm_ops.h"
 #include "report/mm_report.h"
@@ -107,10 +109,7 @@ static void check_requests(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755);
-	snprintf(dir, sizeof dir, "%s/reportXXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir) || mm_crypto_init())
+	if (scratch_make(dir, sizeof dir, "report") || mm_crypto_init())
 		return -1;
 	snprintf(db, sizeof db, "%s/r.db", dir);
 	snprintf(schema, sizeof schema, "%s/data/schema", getenv("MM_SRC"));
@@ -220,6 +219,12 @@ static void build_read_only(void **state)
 	(void)mm_store_close(s, &e);
 }
 
+static int teardown(void **state)
+{
+	(void)state;
+	return scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,5 +233,5 @@ int main(void)
 		cmocka_unit_test(build_writable),
 		cmocka_unit_test(build_read_only),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

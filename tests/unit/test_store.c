@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -30,10 +32,7 @@ static _Atomic int stop;
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("MM_TEST_TMP");
-	mkdir(tmp ? tmp : "/tmp", 0755); /* shared with tests that drop privileges */
-	snprintf(dir, sizeof dir, "%s/storeXXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof dir, "store"))
 		return -1;
 	snprintf(db, sizeof db, "%s/s.db", dir);
 	snprintf(schema, sizeof schema, "%s/data/schema", getenv("MM_SRC"));
@@ -51,7 +50,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	mm_err err;
-	return mm_store_close(S, &err) == MM_OK ? 0 : -1;
+	int rc = mm_store_close(S, &err) == MM_OK ? 0 : -1;
+	return scratch_remove(dir) ? -1 : rc;
 }
 
 static void *writer(void *arg)
