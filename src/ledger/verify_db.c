@@ -230,6 +230,8 @@ static void run_chunk(vpool *vp, sqlite3 *db, sqlite3_stmt *rows, vchunk *ch)
 		if (ch->found)
 			break;
 		uint64_t after = first + k; /* the first entry past the row's intact records */
+		if (damaged && last == after - 1 && k)
+			damaged = false; /* every entry the row claims is intact: what follows is stray bytes */
 		if (damaged)
 			vfind_set(&ch->find, after, "entry %llu: its stored record is damaged (its lengths run past the end of its row)",
 				  (unsigned long long)after);

@@ -442,6 +442,33 @@ static void test_verify_chunks_and_stored_nodes(void **state)
 	mm_buf_release(&sql);
 	mm_buf_release(&ent);
 
+	/*
+	 * A damaged last row: the database still opens, so verify can name the
+	 * damage, but nothing is appended after it.
+	 */
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	exec_ok(h, "CREATE TABLE keep AS SELECT * FROM ledger WHERE first = (SELECT max(first) FROM ledger);"
+		   " UPDATE ledger SET data = data || x'00' WHERE first = (SELECT max(first) FROM ledger)");
+	sqlite3_close(h);
+	assert_int_equal(mm_ledger_open(db, key, &l, &err), MM_OK);
+	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
+	assert_false(rep.ok);
+	assert_int_equal(rep.bad_seq, n);
+	assert_non_null(strstr(rep.reason, "1 stray bytes follow the last record of its row"));
+	mm_entry e = {0};
+	mm_entry_set(&e.kind, &e.kind_len, "test.append");
+	mm_entry_set(&e.actor, &e.actor_len, "writer");
+	uint64_t seq = 0;
+	assert_int_not_equal(mm_ledger_append(l, &e, &seq, &err), MM_OK);
+	assert_non_null(strstr(err.msg, "is damaged"));
+	assert_int_equal(seq, 0);
+	assert_int_equal(mm_ledger_close(l, &err), MM_OK);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	exec_ok(h, "DELETE FROM ledger WHERE first = (SELECT max(first) FROM ledger);"
+		   " INSERT INTO ledger SELECT * FROM keep; DROP TABLE keep");
+	sqlite3_close(h);
+
 	/* and everything put back verifies again */
 	assert_int_equal(mm_ledger_open(db, NULL, &l, &err), MM_OK);
 	assert_int_equal(mm_ledger_verify(l, NULL, &rep, &err), MM_OK);
