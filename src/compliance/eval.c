@@ -156,14 +156,22 @@ static void judge(acc *a, const json_t *rec, const char *kind, int64_t due, cons
 	}
 }
 
+/* The records of the rule's kind, or NULL (no evidence) when there are none. */
+static const json_t *evidence(acc *a, const json_t *r, const mm_compliance_input *in)
+{
+	const json_t *recs = compliance_records(in, pstr(r, "kind"));
+	if (json_array_size(recs))
+		return recs;
+	a->no_evidence = true;
+	return NULL;
+}
+
 static void rule_deadline(acc *a, const json_t *r, const mm_compliance_input *in, int64_t now)
 {
 	const char *kind = pstr(r, "kind");
-	const json_t *recs = compliance_records(in, kind);
-	if (!json_array_size(recs)) {
-		a->no_evidence = true;
+	const json_t *recs = evidence(a, r, in);
+	if (!recs)
 		return;
-	}
 	size_t i;
 	json_t *rec;
 	json_array_foreach(recs, i, rec) {
@@ -179,11 +187,10 @@ static void rule_deadline(acc *a, const json_t *r, const mm_compliance_input *in
 static void rule_business_days(acc *a, const json_t *r, const mm_compliance_input *in, int64_t now)
 {
 	const char *kind = pstr(r, "kind");
-	const json_t *recs = compliance_records(in, kind), *days = json_object_get(r, "days");
-	if (!json_array_size(recs)) {
-		a->no_evidence = true;
+	const json_t *recs = evidence(a, r, in);
+	if (!recs)
 		return;
-	}
+	const json_t *days = json_object_get(r, "days");
 	size_t i;
 	json_t *rec;
 	json_array_foreach(recs, i, rec) {
@@ -344,11 +351,9 @@ out:
 static void rule_prior_notice(acc *a, const json_t *r, const mm_compliance_input *in, int64_t now)
 {
 	const char *kind = pstr(r, "kind");
-	const json_t *recs = compliance_records(in, kind);
-	if (!json_array_size(recs)) {
-		a->no_evidence = true;
+	const json_t *recs = evidence(a, r, in);
+	if (!recs)
 		return;
-	}
 	int64_t warn = pint(r, "warn_days") * DAY_S;
 	size_t i;
 	json_t *rec;
@@ -385,11 +390,9 @@ static void rule_prior_notice(acc *a, const json_t *r, const mm_compliance_input
 static void rule_recent_field(acc *a, const json_t *r, const mm_compliance_input *in, int64_t now)
 {
 	const char *kind = pstr(r, "kind");
-	const json_t *recs = compliance_records(in, kind);
-	if (!json_array_size(recs)) {
-		a->no_evidence = true;
+	const json_t *recs = evidence(a, r, in);
+	if (!recs)
 		return;
-	}
 	int64_t max = pint(r, "max_days") * DAY_S, warn = pint(r, "warn_days") * DAY_S;
 	size_t i;
 	json_t *rec;
@@ -413,11 +416,9 @@ static void rule_recent_field(acc *a, const json_t *r, const mm_compliance_input
 static void rule_date_limit(acc *a, const json_t *r, const mm_compliance_input *in, int64_t now)
 {
 	const char *kind = pstr(r, "kind");
-	const json_t *recs = compliance_records(in, kind);
-	if (!json_array_size(recs)) {
-		a->no_evidence = true;
+	const json_t *recs = evidence(a, r, in);
+	if (!recs)
 		return;
-	}
 	int64_t warn = pint(r, "warn_days") * DAY_S;
 	size_t i;
 	json_t *rec;
