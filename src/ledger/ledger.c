@@ -72,8 +72,8 @@ struct mm_ledger {
 	/*
 	 * trow: the last row (entries tail_first .. size), as written or about to be.
 	 * Appends go to it in memory; it is written when full, before an
-	 * operation that needs a savepoint, and before the commit. Invalid after
-	 * a rollback, until load_tip reads it again.
+	 * all-or-nothing group (whose rollback reads it back), and before the
+	 * commit. Invalid after a failed batch, until load_tip reads it again.
 	 */
 	mm_buf trow;
 	uint64_t tail_first;
@@ -530,8 +530,10 @@ static int run_op(mm_ledger *l, struct op *o)
 {
 	/*
 	 * A plain append only adds to the tail row in memory: only callbacks
-	 * that write need a savepoint, and the tail is written before it, so
-	 * rolling back to it leaves the database and the tail in step.
+	 * that write need a savepoint. The tail changes only once the callback
+	 * has succeeded, and a row written inside the savepoint (a full one) is
+	 * written after everything that can fail, so rolling back to it leaves
+	 * the database and the tail in step without writing the tail first.
 	 */
 	bool sp = o->fn != copy_entry;
 	mm_entry e;
@@ -540,7 +542,7 @@ static int run_op(mm_ledger *l, struct op *o)
 	int64_t now = mm_now_ns();
 	int64_t t = now > l->last_time ? now : l->last_time; /* time never goes backwards */
 	int rc;
-	if (sp && ((rc = flush_tail(l, o->err)) || (rc = run_stmt(l, l->sp_begin, o->err))))
+	if (sp && (rc = run_stmt(l, l->sp_begin, o->err)))
 		return rc;
 	rc = o->fn(o->ctx, l->db, seq, t, &e, o->err);
 	if (rc)
@@ -568,7 +570,9 @@ static int run_op(mm_ledger *l, struct op *o)
 	/* a full row is written at once: a row is never rewritten once it holds ROW_ENTRIES */
 	if (seq - l->tail_first == ROW_ENTRIES - 1 && (rc = flush_tail(l, o->err)))
 		return rc; /* tail_valid is false: run_batch abandons the batch */
-	return sp ? run_stmt(l, l->sp_release, o->err) : MM_OK;
+	if (sp && (rc = run_stmt(l, l->sp_release, o->err)))
+		l->tail_valid = false; /* the entry is in the transaction but reported failed: abandon the batch */
+	return rc;
 undo:
 	if (sp)
 		undo_op(l);
