@@ -94,7 +94,10 @@ static void test_entry_roundtrip_and_refusals(void **state)
 #define WRITERS 16
 #define PER_WRITER 150
 static mm_ledger *shared;
+static _Atomic int refused_wrong;
 static uint64_t seqs[WRITERS][PER_WRITER];
+
+static int refuse(void *ctx, sqlite3 *db_, uint64_t seq, int64_t t, mm_entry *e, mm_err *err);
 
 static void *writer(void *arg)
 {
@@ -110,6 +113,13 @@ static void *writer(void *arg)
 		mm_err err;
 		if (mm_ledger_append(shared, &e, &seqs[w][i], &err) != MM_OK)
 			seqs[w][i] = 0;
+		/*
+		 * refusals rolled back to their savepoints in the same batches as
+		 * plain appends still in the last row's unwritten part
+		 */
+		uint64_t no = 1;
+		if ((w & 1) && i % 10 == 5 && (mm_ledger_submit(shared, refuse, NULL, &no, &err) != MM_EINVAL || no != 0))
+			refused_wrong++;
 	}
 	return NULL;
 }
@@ -142,6 +152,14 @@ static void test_group_commit_and_verify(void **state)
 		}
 	free(seen);
 	assert_int_equal(mm_ledger_size(shared), n);
+	assert_int_equal(refused_wrong, 0);
+	sqlite3_stmt *junk;
+	assert_int_equal(sqlite3_prepare_v2(mm_ledger_db(shared), "SELECT count(*) FROM meta WHERE key = 'junk'", -1, &junk,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(junk), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(junk, 0), 0); /* every refusal's own write was rolled back */
+	sqlite3_finalize(junk);
 
 	/* a refused operation leaves nothing behind */
 	uint64_t seq = 99;
