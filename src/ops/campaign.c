@@ -116,6 +116,61 @@ static bool have_line(const json_t *lines, const char *parent_field, const char 
 	return false;
 }
 
+/*
+ * A line's identity within its parent as one string, "asset\n#3" or
+ * "asset\n$name" (ids hold no newline, so it is unambiguous); false when
+ * the key is neither an integer nor a string without NUL, or does not fit.
+ */
+static bool line_key(const char *asset, const json_t *key, char *out, size_t n)
+{
+	int w = -1;
+	if (json_is_integer(key))
+		w = snprintf(out, n, "%s\n#%lld", asset, (long long)json_integer_value(key));
+	else if (json_is_string(key) && strlen(json_string_value(key)) == json_string_length(key))
+		w = snprintf(out, n, "%s\n$%s", asset, json_string_value(key));
+	return w >= 0 && (size_t)w < n;
+}
+
+/*
+ * The parent's existing lines as a set of line_key strings (a jansson
+ * object hashes its keys): one pass over the lines, then each check is a
+ * lookup instead of a scan, so populating stays linear in the lines.
+ */
+typedef struct line_set {
+	const json_t *lines;
+	const char *parent_field, *parent, *key_field;
+	json_t *keys;
+} line_set;
+
+static int line_set_init(line_set *ls, const json_t *lines, const char *parent_field, const char *parent,
+			 const char *key_field, mm_err *err)
+{
+	*ls = (line_set){lines, parent_field, parent, key_field, json_object()};
+	size_t i;
+	const json_t *l;
+	char k[512];
+	json_array_foreach(lines, i, l) {
+		const json_t *d = json_object_get(l, "data");
+		const char *p = json_string_value(json_object_get(d, parent_field));
+		const char *a = json_string_value(json_object_get(d, "asset"));
+		if (ls->keys && p && a && strcmp(p, parent) == 0 && line_key(a, json_object_get(d, key_field), k, sizeof k) &&
+		    json_object_set_new(ls->keys, k, json_true()) != 0) {
+			json_decref(ls->keys);
+			ls->keys = NULL;
+		}
+	}
+	return ls->keys ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
+}
+
+static bool line_set_has(const line_set *ls, const char *asset, const json_t *key)
+{
+	char k[512];
+	if (line_key(asset, key, k, sizeof k))
+		return json_object_get(ls->keys, k) != NULL;
+	/* a key that does not fit the set was left out of it: look the slow way */
+	return have_line(ls->lines, ls->parent_field, ls->parent, asset, ls->key_field, key);
+}
+
 typedef struct policy_pair {
 	mm_policy *terminal, *cs;
 } policy_pair;
@@ -135,8 +190,10 @@ static int populate_inspection(mm_store *st, const mm_actor *who, const char *id
 	int rc = batch ? MM_OK : mm_err_set(err, MM_ENOMEM, "out of memory");
 	if (rc)
 		return rc;
+	line_set have = {0};
 	if ((rc = load_policy("municipal-terminal", &pp.terminal, err)) || (rc = load_policy("municipal-cs", &pp.cs, err)) ||
-	    (rc = list(st, who, "inspection_item", NULL, &items, err)))
+	    (rc = list(st, who, "inspection_item", NULL, &items, err)) ||
+	    (rc = line_set_init(&have, items, "campaign", id, "item_no", err)))
 		goto out;
 	size_t i;
 	const json_t *a;
@@ -156,9 +213,9 @@ static int populate_inspection(mm_store *st, const mm_actor *who, const char *id
 				goto out;
 			}
 			json_t *num = json_integer(no);
-			bool have = num && have_line(items, "campaign", id, asset, "item_no", num);
+			bool there = num && line_set_has(&have, asset, num);
 			json_decref(num);
-			if (have) {
+			if (there) {
 				c->existing++;
 				continue;
 			}
@@ -172,6 +229,7 @@ static int populate_inspection(mm_store *st, const mm_actor *who, const char *id
 	}
 	rc = flush(st, who, "inspection_item", batch, c, err);
 out:
+	json_decref(have.keys);
 	json_decref(batch);
 	json_decref(items);
 	mm_policy_free(pp.terminal);
@@ -183,9 +241,14 @@ static int populate_rotation(mm_store *st, const mm_actor *who, const char *id, 
 			     mm_ops_populate_counts *c, mm_err *err)
 {
 	json_t *lines = NULL, *batch = json_array();
+	line_set have = {0};
 	int rc = batch ? list(st, who, "password_rotation_line", NULL, &lines, err)
 		       : mm_err_set(err, MM_ENOMEM, "out of memory");
+	if (!rc)
+		rc = line_set_init(&have, lines, "rotation", id, "component", err);
 	if (rc) {
+		json_decref(have.keys);
+		json_decref(lines);
 		json_decref(batch);
 		return rc;
 	}
@@ -201,9 +264,9 @@ static int populate_rotation(mm_store *st, const mm_actor *who, const char *id, 
 		size_t n = mc == CLASS_CS ? sizeof CS_COMPONENTS / sizeof *comp : sizeof TERMINAL_COMPONENTS / sizeof *comp;
 		for (size_t k = 0; k < n && rc == MM_OK; k++) {
 			json_t *name = json_string(comp[k]);
-			bool have = name && have_line(lines, "rotation", id, asset, "component", name);
+			bool there = name && line_set_has(&have, asset, name);
 			json_decref(name);
-			if (have)
+			if (there)
 				c->existing++;
 			else
 				rc = add(batch,
@@ -215,6 +278,7 @@ static int populate_rotation(mm_store *st, const mm_actor *who, const char *id, 
 	}
 	if (rc == MM_OK)
 		rc = flush(st, who, "password_rotation_line", batch, c, err);
+	json_decref(have.keys);
 	json_decref(batch);
 	json_decref(lines);
 	return rc;

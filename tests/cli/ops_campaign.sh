@@ -54,6 +54,10 @@ expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 責任者
 expect_out "3 machines, 12 lines created"
 expect_eq "$(count password_rotation_line rotation="$rot" asset="$cs" component=oracle)" 1 "CS Oracle line"
 expect_eq "$(count password_rotation_line rotation="$rot" asset="$t2" component=antivirus)" 1 "terminal anti-virus line"
+# populated again: every line is found, none twice
+expect_rc 0 "$MAMORI" campaign populate --db "$db" --id "$rot" --actor 責任者 --role $CM
+expect_out "3 machines, 0 lines created, 12 already there"
+expect_eq "$(count password_rotation_line rotation="$rot")" 12 "rotation lines after the second populate"
 
 # refusals: not a campaign, unknown id, a campaign past in-progress, missing options
 expect_rc 2 "$MAMORI" campaign populate --db "$db" --id "$site" --actor 責任者
