@@ -16,7 +16,7 @@ assert.ok(BASE && PW, 'MM_BASE and MM_PW are required');
 const OTP = 'one time passphrase 77';
 const NEW = 'kim chose this herself';
 
-const { ctx, page, problems, step, passed, close } = await launch('account');
+const { ctx, page, problems, step, passed, close, waitUntil } = await launch('account');
 
 async function login(user, password, totp) {
   await page.goto(`${BASE}/`);
@@ -114,7 +114,7 @@ try {
     await page.locator('#totp-qr').waitFor();
     // the QR code is an image the server drew (allowed by the CSP: same origin)
     // (waited for, not read once: `complete` can be true a moment before the SVG has its size)
-    await page.waitForFunction(() => {
+    await waitUntil(() => {
       const img = document.querySelector('#totp-qr');
       return img.complete && img.naturalWidth > 100;
     });

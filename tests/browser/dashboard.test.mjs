@@ -12,7 +12,7 @@ const PW = process.env.MM_PW;
 const SHOTS = process.env.MM_SHOTS || TMP;
 assert.ok(BASE && PW, 'MM_BASE and MM_PW are required');
 
-const { ctx, page, problems, step, passed, close } = await launch('dash');
+const { ctx, page, problems, step, passed, close, waitUntil } = await launch('dash');
 
 try {
   await step('every message the dashboard asks for is in both catalogues', async () => {
@@ -43,7 +43,7 @@ try {
     for (const n of ['requirements', 'sla', 'inspection']) {
       const img = page.locator(`#chart-${n}`);
       await img.waitFor();
-      await page.waitForFunction((id) => { const i = document.getElementById(id); return i && i.complete && i.naturalWidth > 0; }, `chart-${n}`);
+      await waitUntil((id) => { const i = document.getElementById(id); return i && i.complete && i.naturalWidth > 0; }, `chart-${n}`);
       assert.ok((await img.getAttribute('alt')).length > 0, `${n} alt text`);
     }
     // three open faults with their due times, the late one marked in words

@@ -39,6 +39,17 @@ export async function launch(name, options = {}) {
     ctx,
     page,
     problems,
+    // Waits until fn(arg), run in the page, is true. Not page.waitForFunction: when its
+    // predicate is not true at once it polls by evaluating a string, which the UI's CSP
+    // (script-src 'self') refuses.
+    async waitUntil(fn, arg, ms = timeout) {
+      const end = Date.now() + ms;
+      for (;;) {
+        if (await page.evaluate(fn, arg)) return;
+        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${fn}`);
+        await page.waitForTimeout(100);
+      }
+    },
     passed: () => passed,
     async step(label, fn) {
       try {

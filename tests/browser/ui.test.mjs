@@ -11,7 +11,7 @@ const PW = process.env.MM_PW;
 const IDLE = Number(process.env.MM_IDLE || '4');
 assert.ok(BASE && PW, 'MM_BASE and MM_PW are required');
 
-const { ctx, page, problems, step, passed, close } = await launch('ui');
+const { ctx, page, problems, step, passed, close, waitUntil } = await launch('ui');
 
 async function login(user) {
   await page.goto(`${BASE}/`);
@@ -126,7 +126,7 @@ try {
     await page.locator('#records tbody tr').first().waitFor();
     await page.locator('#list-q').fill('本庁舎');
     await page.locator('#list-q').press('Enter');
-    await page.waitForFunction(() => location.hash.includes('q='));
+    await waitUntil(() => location.hash.includes('q='));
     await page.locator('#records tbody tr').first().waitFor();
     assert.equal(await page.locator('#records tbody tr').count(), 1);
     await page.locator('#list-state').selectOption('active');

@@ -14,21 +14,12 @@ const SHOTS = process.env.MM_SHOTS || TMP;
 const { MM_ASSET: ASSET, MM_ENG1: ENG1, MM_ENG2: ENG2, MM_NEWBIE: NEWBIE } = process.env;
 assert.ok(BASE && PW && ASSET && ENG1 && ENG2 && NEWBIE, 'run through tests/cli/workflows_browser.sh');
 
-const { ctx, page, problems, step, passed, close } = await launch('workflows', { timezoneId: 'Asia/Tokyo' });
+const { ctx, page, problems, step, passed, close, waitUntil } = await launch('workflows', { timezoneId: 'Asia/Tokyo' });
 
 const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const text = async (sel) => (await page.locator(sel).first().textContent()).trim();
 // "YYYY-MM-DDTHH:MM" in Japan for a datetime-local input
 const jst = (ms) => new Date(ms + 9 * 3600e3).toISOString().slice(0, 16);
-// page.waitForFunction evaluates a string, which the UI's CSP forbids: poll with evaluate instead.
-async function waitUntil(fn, arg, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await page.evaluate(fn, arg)) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${fn}`);
-    await page.waitForTimeout(100);
-  }
-}
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 let who = null;
